@@ -1,0 +1,50 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint setup env migrate bench clean
+
+$(STAMP): requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# .env holds this machine's settings; created once with a fresh secret key.
+.env:
+	sed "s|^DJANGO_SECRET_KEY=.*|DJANGO_SECRET_KEY=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')|" .env.example > .env
+	@echo "Wrote .env with a generated DJANGO_SECRET_KEY."
+
+env: .env
+
+LOAD_ENV := set -a && . ./.env && set +a
+
+migrate: setup env
+	$(LOAD_ENV) && $(BIN)/python manage.py migrate --noinput
+
+run: migrate
+	$(LOAD_ENV) && $(BIN)/python manage.py ensure_admin
+	@echo "Serving on http://127.0.0.1:8000  -  API docs: http://127.0.0.1:8000/docs  -  admin: http://127.0.0.1:8000/admin"
+	$(LOAD_ENV) && $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# Tests run with their own settings in the environment, never the developer's .env.
+TEST_ENV := DJANGO_SECRET_KEY=test-only-secret-key-$$$$ DJANGO_DEBUG=false
+
+test: setup
+	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: setup
+	$(TEST_ENV) $(BIN)/python bench/list_workflows.py
+
+clean:
+	rm -rf $(VENV) staticfiles var .pytest_cache .ruff_cache

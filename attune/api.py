@@ -1,0 +1,251 @@
+"""Shared pieces of the wire contract: envelopes, pagination, errors.
+
+Success bodies are `{"data": ..., "message"?}`, lists `{"items": [...], "pagination": {...}}`,
+deletes `{"success": true, "message": ...}` and every error
+`{"error": <human message>, "code": <CODE>, "details": {...}}`.
+"""
+
+import logging
+import math
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404
+from rest_framework import exceptions, serializers, status
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.pagination import BasePagination
+from rest_framework.response import Response
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+
+logger = logging.getLogger("attune.api")
+
+ERROR_CODES = {
+    400: "BAD_REQUEST",
+    401: "UNAUTHORIZED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    409: "CONFLICT",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+    429: "TOO_MANY_REQUESTS",
+    500: "INTERNAL_SERVER_ERROR",
+    503: "SERVICE_UNAVAILABLE",
+}
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The resource already exists."
+    default_code = "conflict"
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "payload_too_large"
+
+
+def error_body(status_code: int, message: str, details: dict | None = None, code=None) -> dict:
+    return {
+        "error": message,
+        "code": code or ERROR_CODES.get(status_code, "BAD_REQUEST" if status_code < 500 else "INTERNAL_SERVER_ERROR"),
+        "details": details or {},
+    }
+
+
+def data_response(data, message: str | None = None, status_code: int = 200) -> Response:
+    body = {"data": data}
+    if message:
+        body["message"] = message
+    return Response(body, status=status_code)
+
+
+def success_response(message: str) -> Response:
+    return Response({"success": True, "message": message})
+
+
+# --- errors ---------------------------------------------------------------------------
+
+
+def _as_messages(detail) -> list[str]:
+    if isinstance(detail, dict):
+        return [m for value in detail.values() for m in _as_messages(value)]
+    if isinstance(detail, list):
+        return [m for value in detail for m in _as_messages(value)]
+    return [str(detail)]
+
+
+def _field_errors(detail) -> dict:
+    """DRF's nested ValidationError detail as `{field: [messages]}` (nested keys dotted)."""
+    if isinstance(detail, list):
+        return {"non_field_errors": _as_messages(detail)}
+    errors = {}
+    for field, value in detail.items():
+        if isinstance(value, dict):
+            for sub, messages in _field_errors(value).items():
+                errors[f"{field}.{sub}"] = messages
+        else:
+            errors[field] = _as_messages(value)
+    return errors
+
+
+def _validation_message(errors: dict) -> str:
+    parts = [
+        messages[0] if field == "non_field_errors" else f"{field}: {messages[0]}"
+        for field, messages in errors.items()
+    ]
+    more = f" (and {len(parts) - 3} more)" if len(parts) > 3 else ""
+    return "Validation failed: " + "; ".join(parts[:3]) + more
+
+
+def _token_message(exc: exceptions.APIException) -> str:
+    detail = exc.detail
+    if isinstance(detail, dict):
+        detail = detail.get("detail", "Invalid or expired token")
+    return str(detail)
+
+
+def envelope_exception_handler(exc, context):
+    """Turn every exception raised in a DRF view into the error envelope."""
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(str(exc) or "Not found.")
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
+    elif isinstance(exc, TokenError):
+        exc = InvalidToken(str(exc))
+
+    if not isinstance(exc, exceptions.APIException):
+        logger.exception("Unhandled error in %s", context.get("view").__class__.__name__)
+        return Response(
+            error_body(500, "Internal server error"), status=status.HTTP_500_INTERNAL_SERVER_ERROR
+        )
+
+    headers = {}
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
+    if getattr(exc, "wait", None):
+        headers["Retry-After"] = str(math.ceil(exc.wait))
+
+    if isinstance(exc, exceptions.ValidationError):
+        details = _field_errors(exc.detail)
+        body = error_body(400, _validation_message(details), details, code="VALIDATION_ERROR")
+    elif isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
+        body = error_body(exc.status_code, _token_message(exc))
+    else:
+        body = error_body(exc.status_code, " ".join(_as_messages(exc.detail)))
+    return Response(body, status=exc.status_code, headers=headers)
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The error envelope (documentation only)."""
+
+    error = serializers.CharField(help_text="Human-readable message.")
+    code = serializers.ChoiceField(
+        choices=sorted({*ERROR_CODES.values(), "VALIDATION_ERROR"}),
+        help_text="Machine-readable error code.",
+    )
+    details = serializers.DictField(
+        help_text="Field errors as `{field: [messages]}`; empty when there are none.",
+        child=serializers.ListField(child=serializers.CharField()),
+    )
+
+
+# --- content negotiation ---------------------------------------------------------------
+
+
+class JsonFallbackNegotiation(DefaultContentNegotiation):
+    """Answer JSON even when the Accept header asks for something else (never a 406)."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        try:
+            return super().select_renderer(request, renderers, format_suffix)
+        except exceptions.NotAcceptable:
+            renderer = renderers[0]
+            return renderer, renderer.media_type
+
+
+# --- pagination -------------------------------------------------------------------------
+
+
+class PageParams(serializers.Serializer):
+    page = serializers.IntegerField(min_value=1, default=1, help_text="1-based page number.")
+    page_size = serializers.IntegerField(
+        min_value=1, max_value=100, default=50, help_text="Items per page, 1 to 100."
+    )
+
+
+class EnvelopePagination(BasePagination):
+    """Page-number pagination that rejects bad parameters instead of guessing."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        params = PageParams(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        self.page = params.validated_data["page"]
+        self.page_size = params.validated_data["page_size"]
+        self.total_items = queryset.count()
+        offset = (self.page - 1) * self.page_size
+        if offset >= self.total_items:
+            return []
+        return list(queryset[offset : offset + self.page_size])
+
+    def get_paginated_response(self, data):
+        total_pages = math.ceil(self.total_items / self.page_size)
+        return Response(
+            {
+                "items": data,
+                "pagination": {
+                    "page": self.page,
+                    "page_size": self.page_size,
+                    "total_items": self.total_items,
+                    "total_pages": total_pages,
+                    "has_next": self.page < total_pages,
+                    "has_previous": self.page > 1,
+                },
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        integer = {"type": "integer"}
+        boolean = {"type": "boolean"}
+        return {
+            "type": "object",
+            "required": ["items", "pagination"],
+            "properties": {
+                "items": schema,
+                "pagination": {
+                    "type": "object",
+                    "required": [
+                        "page", "page_size", "total_items", "total_pages", "has_next", "has_previous",
+                    ],
+                    "properties": {
+                        "page": integer,
+                        "page_size": integer,
+                        "total_items": integer,
+                        "total_pages": integer,
+                        "has_next": boolean,
+                        "has_previous": boolean,
+                    },
+                },
+            },
+        }
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": "page",
+                "required": False,
+                "in": "query",
+                "description": "1-based page number (default 1). A page past the end is empty.",
+                "schema": {"type": "integer", "minimum": 1, "default": 1},
+            },
+            {
+                "name": "page_size",
+                "required": False,
+                "in": "query",
+                "description": "Items per page, 1 to 100 (default 50).",
+                "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 50},
+            },
+        ]

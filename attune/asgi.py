@@ -1,0 +1,9 @@
+"""ASGI entry point: `gunicorn attune.asgi`."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "attune.settings")
+
+application = get_asgi_application()

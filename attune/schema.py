@@ -1,0 +1,56 @@
+"""OpenAPI pieces shared by every endpoint: envelopes and error responses."""
+
+import re
+
+from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from rest_framework import serializers
+
+from attune.api import ErrorSerializer
+
+
+def data_envelope(serializer, name: str):
+    """`{"data": <serializer>, "message"?}` as a named component."""
+    return inline_serializer(
+        name=name,
+        fields={
+            "data": serializer,
+            "message": serializers.CharField(required=False, help_text="Present on writes."),
+        },
+    )
+
+
+SuccessEnvelope = inline_serializer(
+    name="SuccessResponse",
+    fields={"success": serializers.BooleanField(), "message": serializers.CharField()},
+)
+
+
+def error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(ErrorSerializer, description=description)
+
+
+BAD_REQUEST = error("Invalid input: field errors in `details` (code VALIDATION_ERROR or BAD_REQUEST).")
+UNAUTHORIZED = error("Missing, expired, malformed or forged access token.")
+FORBIDDEN = error("The user lacks the model permission this write needs.")
+NOT_FOUND = error("No such resource.")
+CONFLICT = error("A resource with this ref already exists.")
+PAYLOAD_TOO_LARGE = error("The request body exceeds ATTUNE_MAX_REQUEST_BYTES.")
+UNSUPPORTED_MEDIA_TYPE = error("The body is not `application/json`.")
+TOO_MANY_REQUESTS = error("Too many attempts; retry after the `Retry-After` seconds.")
+
+READ_ERRORS = {400: BAD_REQUEST, 401: UNAUTHORIZED}
+WRITE_ERRORS = {
+    400: BAD_REQUEST,
+    401: UNAUTHORIZED,
+    403: FORBIDDEN,
+    413: PAYLOAD_TOO_LARGE,
+    415: UNSUPPORTED_MEDIA_TYPE,
+}
+
+
+def strip_trailing_slashes(result, generator, request, public):
+    """Paths accept an optional trailing slash; document them without it."""
+    result["paths"] = {
+        (re.sub(r"/+$", "", path) or "/"): item for path, item in result["paths"].items()
+    }
+    return result

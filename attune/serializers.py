@@ -1,0 +1,100 @@
+"""Serializer building blocks shared by the pack and workflow APIs."""
+
+from copy import copy
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from attune.validators import TAG_MAX, normalize_tags
+
+
+class TagListField(serializers.ListField):
+    """Tags: trimmed, 1-64 characters, no commas, de-duplicated in first-seen order."""
+
+    child = serializers.CharField(max_length=TAG_MAX, allow_blank=False)
+
+    def to_internal_value(self, data):
+        try:
+            return normalize_tags(data)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from None
+
+
+@extend_schema_field({"type": "object", "additionalProperties": True})
+class JSONObjectField(serializers.JSONField):
+    """A JSON object (not an array, string or number)."""
+
+    default_error_messages = {"not_object": "Must be a JSON object."}
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not isinstance(value, dict):
+            self.fail("not_object")
+        return value
+
+
+@extend_schema_field({"type": "array", "items": {}})
+class JSONArrayField(serializers.JSONField):
+    """A JSON array."""
+
+    default_error_messages = {"not_array": "Must be a JSON array."}
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not isinstance(value, list):
+            self.fail("not_array")
+        return value
+
+
+class StrictWriteSerializer(serializers.ModelSerializer):
+    """A write serializer that rejects what it does not know and applies Model.clean().
+
+    * Unknown keys are a 400, so a typo such as `"enabeld": false` is not silently ignored.
+    * A key sent as null counts as absent: on update the field stays unchanged, on create it
+      takes its default (Attune clients send `null` for "not given").
+    * Fields listed in Meta.immutable_fields may be sent on update only with their current value.
+    """
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            return super().to_internal_value(data)
+        errors = self._unknown_key_errors(data)
+        data = {key: value for key, value in data.items() if value is not None}
+        if self.instance is not None:
+            errors.update(self._immutable_errors(data))
+            data = {k: v for k, v in data.items() if k not in self.immutable_fields}
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError({**errors, **exc.detail}) from None
+        if errors:
+            raise serializers.ValidationError(errors)
+        return value
+
+    @property
+    def immutable_fields(self) -> tuple:
+        return getattr(self.Meta, "immutable_fields", ())
+
+    def _unknown_key_errors(self, data) -> dict:
+        known = {name for name, field in self.fields.items() if not field.read_only}
+        return {key: ["Unknown field."] for key in sorted(set(data) - known)}
+
+    def _immutable_errors(self, data) -> dict:
+        errors = {}
+        for name in self.immutable_fields:
+            current = getattr(self.instance, name)
+            if name in data and data[name] != current:
+                errors[name] = [f"Cannot be changed (it is '{current}')."]
+        return errors
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        candidate = copy(self.instance) if self.instance is not None else self.Meta.model()
+        for name, value in attrs.items():
+            setattr(candidate, name, value)
+        try:
+            candidate.clean()
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(serializers.as_serializer_error(exc)) from None
+        return attrs

@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from attune.health import HealthView
+
+api_v1 = [
+    path("", include("packs.urls")),
+    path("", include("workflows.urls")),
+]
+
+urlpatterns = [
+    re_path(r"^health/?$", HealthView.as_view(), name="health"),
+    path("auth/", include("attune.auth.urls")),
+    path("api/v1/", include(api_v1)),
+    re_path(r"^api/schema/?$", SpectacularAPIView.as_view(), name="schema"),
+    re_path(r"^docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    re_path(r"^redoc/?$", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("admin/", admin.site.urls),
+]

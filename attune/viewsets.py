@@ -1,0 +1,92 @@
+"""The base viewset every resource uses: Attune's envelopes and partial-update semantics."""
+
+from django.db import IntegrityError, transaction
+from rest_framework import mixins, viewsets
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import DjangoModelPermissions, IsAuthenticated
+from rest_framework.routers import SimpleRouter
+
+from attune.api import Conflict, data_response, success_response
+
+
+class EnvelopeModelViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """CRUD by natural key, answering `{"data": ...}` and `{"success": ...}` envelopes.
+
+    Subclasses declare the queryset, the serializer per action and `entity` (the noun used
+    in messages). PUT and PATCH are both partial updates, as in Attune.
+    """
+
+    entity = "Object"
+    lookup_field = "ref"
+    # Refs contain dots; anything up to the next slash is the ref.
+    lookup_value_regex = r"[^/]+"
+    permission_classes = [IsAuthenticated, DjangoModelPermissions]
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+    serializer_classes: dict = {}
+
+    def get_serializer_class(self):
+        return self.serializer_classes.get(self.action, self.serializer_classes["retrieve"])
+
+    def get_object(self):
+        ref = self.kwargs[self.lookup_field]
+        try:
+            return self.get_queryset().get(**{self.lookup_field: ref})
+        except self.get_queryset().model.DoesNotExist:
+            raise NotFound(f"{self.entity} '{ref}' not found") from None
+
+    def represent(self, instance):
+        return self.serializer_classes["retrieve"](instance, context=self.get_serializer_context()).data
+
+    def retrieve(self, request, *args, **kwargs):
+        return data_response(self.represent(self.get_object()))
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        ref = serializer.validated_data[self.lookup_field]
+        try:
+            with transaction.atomic():
+                instance = serializer.save()
+        except IntegrityError:
+            # Decided by the unique constraint, so concurrent creates get one 201, rest 409.
+            if self.get_queryset().model.objects.filter(**{self.lookup_field: ref}).exists():
+                raise Conflict(f"{self.entity} with ref '{ref}' already exists") from None
+            raise
+        return data_response(
+            self.represent(self.after_create(instance)), f"{self.entity} created successfully", 201
+        )
+
+    def after_create(self, instance):
+        """The instance as the detail serializer wants it (annotations, prefetches)."""
+        return instance
+
+    def update(self, request, *args, **kwargs):
+        instance = self.get_object()
+        serializer = self.get_serializer(instance, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        serializer.save()
+        return data_response(
+            self.represent(self.get_object()), f"{self.entity} updated successfully"
+        )
+
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        instance = self.get_object()
+        with transaction.atomic():
+            _, deleted = instance.delete()
+        return success_response(self.deleted_message(instance, deleted))
+
+    def deleted_message(self, instance, deleted: dict) -> str:
+        return f"{self.entity} '{getattr(instance, self.lookup_field)}' deleted successfully"
+
+
+class OptionalSlashRouter(SimpleRouter):
+    """Routes that match with or without a trailing slash, so no client is redirected."""
+
+    def __init__(self):
+        super().__init__()
+        self.trailing_slash = "/?"

@@ -1,0 +1,84 @@
+from django.db.models import Count, Prefetch
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+
+from attune import schema
+from attune.viewsets import EnvelopeModelViewSet
+from packs.filters import PackFilter
+from packs.models import Pack
+from packs.serializers import (
+    PackCreateSerializer,
+    PackSerializer,
+    PackSummarySerializer,
+    PackUpdateSerializer,
+)
+from workflows.models import Workflow
+
+PackEnvelope = schema.data_envelope(PackSerializer(), "PackEnvelope")
+REF = OpenApiParameter("ref", str, OpenApiParameter.PATH, description="Pack ref.")
+UPDATE = {
+    "summary": "Update a pack",
+    "description": "Partial update: fields absent or `null` stay unchanged; `ref` cannot change.",
+    "parameters": [REF],
+    "request": PackUpdateSerializer,
+    "responses": {200: PackEnvelope, 404: schema.NOT_FOUND, **schema.WRITE_ERRORS},
+}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        operation_id="list_packs",
+        summary="List packs",
+        responses={200: PackSummarySerializer(many=True), **schema.READ_ERRORS},
+    ),
+    retrieve=extend_schema(
+        operation_id="get_pack",
+        summary="Get a pack with its workflows",
+        parameters=[REF],
+        responses={200: PackEnvelope, 404: schema.NOT_FOUND, **schema.READ_ERRORS},
+    ),
+    create=extend_schema(
+        operation_id="create_pack",
+        summary="Create a pack",
+        request=PackCreateSerializer,
+        responses={201: PackEnvelope, 409: schema.CONFLICT, **schema.WRITE_ERRORS},
+    ),
+    update=extend_schema(operation_id="update_pack", **UPDATE),
+    partial_update=extend_schema(operation_id="partial_update_pack", **UPDATE),
+    destroy=extend_schema(
+        operation_id="delete_pack",
+        summary="Delete a pack and its workflows",
+        parameters=[REF],
+        responses={200: schema.SuccessEnvelope, 404: schema.NOT_FOUND, **schema.WRITE_ERRORS},
+    ),
+)
+class PackViewSet(EnvelopeModelViewSet):
+    """Automation packs, addressed by ref."""
+
+    entity = "Pack"
+    queryset = Pack.objects.annotate(workflow_count=Count("workflows")).order_by("ref")
+    filterset_class = PackFilter
+    serializer_classes = {
+        "list": PackSummarySerializer,
+        "retrieve": PackSerializer,
+        "create": PackCreateSerializer,
+        "update": PackUpdateSerializer,
+        "partial_update": PackUpdateSerializer,
+    }
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action != "list":
+            # `workflows` is shown on the detail shape only.
+            queryset = queryset.prefetch_related(
+                Prefetch("workflows", queryset=Workflow.objects.only("pack_id", "ref", "label", "version", "enabled"))
+            )
+        return queryset
+
+    def after_create(self, instance):
+        instance.workflow_count = 0
+        return instance
+
+    def deleted_message(self, instance, deleted):
+        count = deleted.get(Workflow._meta.label, 0)
+        noun = "workflow" if count == 1 else "workflows"
+        return f"Pack '{instance.ref}' deleted successfully with its {count} {noun}"

@@ -1,0 +1,48 @@
+from django.db.models import Q
+from django_filters import rest_framework as filters
+
+from workflows.models import Workflow
+
+BOOLEAN_CHOICES = (("true", "true"), ("false", "false"))
+
+
+class TagsFilter(filters.BaseInFilter, filters.CharFilter):
+    """Comma-separated tags; matches rows having any of them exactly. Empty items are ignored."""
+
+    def filter(self, qs, value):
+        tags = [tag.strip() for tag in value or [] if tag.strip()]
+        return qs.filter(tags__any_tag=tags) if tags else qs
+
+
+class StrictBooleanFilter(filters.ChoiceFilter):
+    """`true` or `false`, exactly; anything else is a 400 rather than being ignored."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, choices=BOOLEAN_CHOICES, **kwargs)
+
+    def filter(self, qs, value):
+        if value in ("", None):
+            return qs
+        return qs.filter(**{self.field_name: value == "true"})
+
+
+class WorkflowFilter(filters.FilterSet):
+    tags = TagsFilter(help_text="Comma-separated tags; a workflow matches if it has any of them (exact match).")
+    enabled = StrictBooleanFilter(help_text="Only enabled (`true`) or disabled (`false`) workflows.")
+    search = filters.CharFilter(
+        method="filter_search",
+        help_text="Case-insensitive substring of label, description, ref or any tag.",
+    )
+    pack_ref = filters.CharFilter(field_name="pack__ref", help_text="Exact ref of the owning pack.")
+
+    class Meta:
+        model = Workflow
+        fields = ["tags", "enabled", "search", "pack_ref"]
+
+    def filter_search(self, qs, name, value):
+        return qs.filter(
+            Q(label__icontains=value)
+            | Q(description__icontains=value)
+            | Q(ref__icontains=value)
+            | Q(tags__tag_icontains=value)
+        )

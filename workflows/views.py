@@ -1,0 +1,101 @@
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import generics
+from rest_framework.exceptions import NotFound
+
+from attune import schema
+from attune.viewsets import EnvelopeModelViewSet
+from packs.models import Pack
+from workflows.filters import WorkflowFilter
+from workflows.models import Workflow
+from workflows.serializers import (
+    WorkflowCreateSerializer,
+    WorkflowSerializer,
+    WorkflowSummarySerializer,
+    WorkflowUpdateSerializer,
+)
+
+WorkflowEnvelope = schema.data_envelope(WorkflowSerializer(), "WorkflowEnvelope")
+REF = OpenApiParameter("ref", str, OpenApiParameter.PATH, description="Workflow ref, `<pack_ref>.<name>`.")
+UPDATE = {
+    "summary": "Update a workflow",
+    "description": "Partial update: fields absent or `null` stay unchanged; `ref` and `pack_ref` cannot change.",
+    "parameters": [REF],
+    "request": WorkflowUpdateSerializer,
+    "responses": {200: WorkflowEnvelope, 404: schema.NOT_FOUND, **schema.WRITE_ERRORS},
+}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        operation_id="list_workflows",
+        summary="List workflows",
+        responses={200: WorkflowSummarySerializer(many=True), **schema.READ_ERRORS},
+    ),
+    retrieve=extend_schema(
+        operation_id="get_workflow",
+        summary="Get a workflow",
+        parameters=[REF],
+        responses={200: WorkflowEnvelope, 404: schema.NOT_FOUND, **schema.READ_ERRORS},
+    ),
+    create=extend_schema(
+        operation_id="create_workflow",
+        summary="Create a workflow",
+        request=WorkflowCreateSerializer,
+        responses={
+            201: WorkflowEnvelope,
+            404: schema.error("`pack_ref` names no pack."),
+            409: schema.CONFLICT,
+            **schema.WRITE_ERRORS,
+        },
+    ),
+    update=extend_schema(operation_id="update_workflow", **UPDATE),
+    partial_update=extend_schema(operation_id="partial_update_workflow", **UPDATE),
+    destroy=extend_schema(
+        operation_id="delete_workflow",
+        summary="Delete a workflow",
+        parameters=[REF],
+        responses={200: schema.SuccessEnvelope, 404: schema.NOT_FOUND, **schema.WRITE_ERRORS},
+    ),
+)
+class WorkflowViewSet(EnvelopeModelViewSet):
+    """Workflow definitions, addressed by ref."""
+
+    entity = "Workflow"
+    # select_related: every representation shows `pack_ref`.
+    queryset = Workflow.objects.select_related("pack")
+    filterset_class = WorkflowFilter
+    serializer_classes = {
+        "list": WorkflowSummarySerializer,
+        "retrieve": WorkflowSerializer,
+        "create": WorkflowCreateSerializer,
+        "update": WorkflowUpdateSerializer,
+        "partial_update": WorkflowUpdateSerializer,
+    }
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="list_workflows_by_pack",
+        summary="List a pack's workflows",
+        tags=["workflows"],
+        parameters=[OpenApiParameter("pack_ref", str, OpenApiParameter.PATH, description="Pack ref.")],
+        responses={
+            200: WorkflowSummarySerializer(many=True),
+            404: schema.error("No pack with this ref."),
+            **schema.READ_ERRORS,
+        },
+    )
+)
+class PackWorkflowListView(generics.ListAPIView):
+    """The workflows of one pack, with the same filters as the workflow list."""
+
+    serializer_class = WorkflowSummarySerializer
+    filterset_class = WorkflowFilter
+    queryset = Workflow.objects.select_related("pack")
+
+    def get_queryset(self):
+        pack_ref = self.kwargs["pack_ref"]
+        pack_id = Pack.objects.filter(ref=pack_ref).values_list("id", flat=True).first()
+        if pack_id is None:
+            raise NotFound(f"Pack '{pack_ref}' not found")
+        return super().get_queryset().filter(pack_id=pack_id)
