@@ -131,6 +131,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "attune.api.envelope_exception_handler",
     "DEFAULT_THROTTLE_RATES": {"login": env_str("ATTUNE_LOGIN_RATE", "30/min")},
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
 SIMPLE_JWT = {

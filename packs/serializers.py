@@ -73,7 +73,9 @@ class PackSerializer(PackSummarySerializer):
 class DescriptionPatchField(serializers.Field):
     """A description as plain text, or Attune's patch form `{"op": "set", "value"}` / `{"op": "clear"}`."""
 
-    default_error_messages = {"invalid": 'Send a string, {"op": "set", "value": "..."} or {"op": "clear"}.'}
+    default_error_messages = {
+        "invalid": 'Send a string, {{"op": "set", "value": "..."}} or {{"op": "clear"}}.'
+    }
 
     def to_internal_value(self, data):
         if isinstance(data, str):

@@ -76,6 +76,10 @@ class PublicAuthView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
 
+    def get_authenticate_header(self, request):
+        # Without an authentication class DRF would turn our 401s into 403s.
+        return 'Bearer realm="api"'
+
 
 class LoginView(PublicAuthView):
     throttle_classes = [ScopedRateThrottle]

@@ -1,0 +1,1 @@
+"""Benchmarks. `make bench` runs bench/list_workflows.py; see its docstring."""

@@ -1,0 +1,67 @@
+"""Reads need an active user; writes need the model permission."""
+
+import pytest
+
+from packs.models import Pack
+from tests.conftest import DEFINITION, assert_error, client_for
+from workflows.models import Workflow
+
+WORKFLOW_BODY = {"ref": "core.new", "pack_ref": "core", "label": "New", "version": "1.0.0", "definition": DEFINITION}
+PACK_BODY = {"ref": "newpack", "label": "New", "version": "1.0.0"}
+
+
+@pytest.fixture
+def existing(make_workflow):
+    return make_workflow("core.flow", label="Flow")
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/packs", "/api/v1/packs/core", "/api/v1/workflows", "/api/v1/workflows/core.flow",
+     "/api/v1/packs/core/workflows", "/auth/me"],
+)
+def test_user_without_permissions_can_read(reader_client, existing, path):
+    assert reader_client.get(path).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "method, path, body",
+    [
+        ("post", "/api/v1/packs", PACK_BODY),
+        ("put", "/api/v1/packs/core", {"label": "Changed"}),
+        ("patch", "/api/v1/packs/core", {"label": "Changed"}),
+        ("delete", "/api/v1/packs/core", None),
+        ("post", "/api/v1/workflows", WORKFLOW_BODY),
+        ("put", "/api/v1/workflows/core.flow", {"label": "Changed"}),
+        ("patch", "/api/v1/workflows/core.flow", {"label": "Changed"}),
+        ("delete", "/api/v1/workflows/core.flow", None),
+    ],
+)
+def test_user_without_permissions_cannot_write(reader_client, existing, method, path, body):
+    assert_error(getattr(reader_client, method)(path, body), 403, "FORBIDDEN")
+    assert Pack.objects.get(ref="core").label == "Core"
+    assert list(Workflow.objects.values_list("ref", "label")) == [("core.flow", "Flow")]
+    assert not Pack.objects.filter(ref="newpack").exists()
+
+
+def test_each_write_needs_its_own_permission(make_user, existing):
+    client = client_for(make_user("creator", perms=["workflows.add_workflow"]))
+    assert client.post("/api/v1/workflows", WORKFLOW_BODY).status_code == 201
+    assert_error(client.put("/api/v1/workflows/core.new", {"label": "x"}), 403, "FORBIDDEN")
+    assert_error(client.delete("/api/v1/workflows/core.new"), 403, "FORBIDDEN")
+    assert_error(client.post("/api/v1/packs", PACK_BODY), 403, "FORBIDDEN")
+    assert Workflow.objects.get(ref="core.new").label == "New"
+
+
+@pytest.mark.parametrize(
+    "perm, method, path, body",
+    [
+        ("packs.change_pack", "patch", "/api/v1/packs/core", {"label": "Changed"}),
+        ("packs.delete_pack", "delete", "/api/v1/packs/core", None),
+        ("workflows.change_workflow", "patch", "/api/v1/workflows/core.flow", {"label": "Changed"}),
+        ("workflows.delete_workflow", "delete", "/api/v1/workflows/core.flow", None),
+    ],
+)
+def test_the_matching_permission_allows_the_write(make_user, existing, perm, method, path, body):
+    client = client_for(make_user("granted", perms=[perm]))
+    assert getattr(client, method)(path, body).status_code == 200
