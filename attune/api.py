@@ -49,7 +49,8 @@ class PayloadTooLarge(exceptions.APIException):
 def error_body(status_code: int, message: str, details: dict | None = None, code=None) -> dict:
     return {
         "error": message,
-        "code": code or ERROR_CODES.get(status_code, "BAD_REQUEST" if status_code < 500 else "INTERNAL_SERVER_ERROR"),
+        "code": code
+        or ERROR_CODES.get(status_code, "BAD_REQUEST" if status_code < 500 else "INTERNAL_SERVER_ERROR"),
         "details": details or {},
     }
 
@@ -218,7 +219,12 @@ class EnvelopePagination(BasePagination):
                 "pagination": {
                     "type": "object",
                     "required": [
-                        "page", "page_size", "total_items", "total_pages", "has_next", "has_previous",
+                        "page",
+                        "page_size",
+                        "total_items",
+                        "total_pages",
+                        "has_next",
+                        "has_previous",
                     ],
                     "properties": {
                         "page": integer,

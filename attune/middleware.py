@@ -5,7 +5,6 @@ happens outside them: a URL the resolver does not know, Django's own 4xx/5xx pag
 request bodies over the size limit, which are refused before anything reads them.
 """
 
-
 from django.conf import settings
 from django.http import JsonResponse
 

@@ -50,7 +50,5 @@ WRITE_ERRORS = {
 
 def strip_trailing_slashes(result, generator, request, public):
     """Paths accept an optional trailing slash; document them without it."""
-    result["paths"] = {
-        (re.sub(r"/+$", "", path) or "/"): item for path, item in result["paths"].items()
-    }
+    result["paths"] = {(re.sub(r"/+$", "", path) or "/"): item for path, item in result["paths"].items()}
     return result

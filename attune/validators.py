@@ -13,8 +13,8 @@ PACK_REF_MAX = 64
 WORKFLOW_NAME_MAX = 128
 TAG_MAX = 64
 
-PACK_REF_RE = re.compile(r"^[a-z][a-z0-9_-]{0,%d}$" % (PACK_REF_MAX - 1))
-WORKFLOW_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,%d}$" % WORKFLOW_NAME_MAX)
+PACK_REF_RE = re.compile(rf"^[a-z][a-z0-9_-]{{0,{PACK_REF_MAX - 1}}}$")
+WORKFLOW_NAME_RE = re.compile(rf"^[A-Za-z0-9_-]{{1,{WORKFLOW_NAME_MAX}}}$")
 # Semantic Versioning 2.0.0 (https://semver.org), the grammar's own regular expression.
 SEMVER_RE = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
@@ -24,7 +24,16 @@ SEMVER_RE = re.compile(
 
 # Keys a flat (StackStorm-style) property may carry besides JSON Schema keywords.
 FLAT_ONLY_KEYS = {"required", "secret"}
-JSON_SCHEMA_MARKERS = {"$schema", "$id", "$ref", "properties", "additionalProperties", "allOf", "anyOf", "oneOf"}
+JSON_SCHEMA_MARKERS = {
+    "$schema",
+    "$id",
+    "$ref",
+    "properties",
+    "additionalProperties",
+    "allOf",
+    "anyOf",
+    "oneOf",
+}
 
 
 def validate_pack_ref(value: str) -> None:
@@ -135,7 +144,7 @@ def _flat_problems(flat: dict) -> list[str]:
     problems = []
     for name, spec in flat.items():
         if not isinstance(spec, dict):
-            problems.append(f"'{name}': must be an object such as {{\"type\": \"string\"}}.")
+            problems.append(f'\'{name}\': must be an object such as {{"type": "string"}}.')
             continue
         for key in FLAT_ONLY_KEYS & spec.keys():
             if not isinstance(spec[key], bool):

@@ -9,9 +9,7 @@ from rest_framework.routers import SimpleRouter
 from attune.api import Conflict, data_response, success_response
 
 
-class EnvelopeModelViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+class EnvelopeModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """CRUD by natural key, answering `{"data": ...}` and `{"success": ...}` envelopes.
 
     Subclasses declare the queryset, the serializer per action and `entity` (the noun used
@@ -67,9 +65,7 @@ class EnvelopeModelViewSet(
         serializer = self.get_serializer(instance, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         serializer.save()
-        return data_response(
-            self.represent(self.get_object()), f"{self.entity} updated successfully"
-        )
+        return data_response(self.represent(self.get_object()), f"{self.entity} updated successfully")
 
     def partial_update(self, request, *args, **kwargs):
         return self.update(request, *args, **kwargs)

@@ -272,8 +272,7 @@ def run_load(port: int, target: Target, threads: int, requests: int = 0, seconds
     started = time.perf_counter()
     deadline = started + seconds if seconds else None
     workers = [
-        threading.Thread(target=client_loop, args=(port, target, quota, deadline, tally))
-        for tally in tallies
+        threading.Thread(target=client_loop, args=(port, target, quota, deadline, tally)) for tally in tallies
     ]
     for worker in workers:
         worker.start()
@@ -304,7 +303,9 @@ def run_rounds(port: int, targets: dict, args: argparse.Namespace) -> list[dict]
 
 
 def format_tally(name: str, tally: Tally) -> str:
-    problems = f", {tally.other_status} non-200, {tally.errors} errors" if tally.other_status or tally.errors else ""
+    problems = (
+        f", {tally.other_status} non-200, {tally.errors} errors" if tally.other_status or tally.errors else ""
+    )
     return (
         f"{name:<5} {tally.rate:8.1f} req/s   p50 {tally.percentile_ms(50):6.1f} ms   "
         f"p95 {tally.percentile_ms(95):6.1f} ms   ({tally.ok} x 200{problems})"

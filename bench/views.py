@@ -16,8 +16,5 @@ FIELDS = ("id", "ref", "label", "description", "version", "tags", "enabled", "cr
 
 
 def floor(request):
-    rows = (
-        Workflow.objects.order_by("label", "ref")
-        .values(*FIELDS, pack_ref=F("pack__ref"))[:PAGE_SIZE]
-    )
+    rows = Workflow.objects.order_by("label", "ref").values(*FIELDS, pack_ref=F("pack__ref"))[:PAGE_SIZE]
     return JsonResponse({"items": list(rows)})

@@ -7,8 +7,14 @@ from packs.models import Pack
 from workflows.models import Workflow
 
 JSON_FIELDS = (
-    "conf_schema", "config", "meta", "dependencies", "runtime_deps", "worker_selector",
-    "worker_tolerations", "worker_affinity",
+    "conf_schema",
+    "config",
+    "meta",
+    "dependencies",
+    "runtime_deps",
+    "worker_selector",
+    "worker_tolerations",
+    "worker_affinity",
 )
 
 
@@ -18,7 +24,13 @@ class PackForm(forms.ModelForm):
     class Meta:
         model = Pack
         fields = (
-            "ref", "label", "description", "version", "tags", "is_standard", *JSON_FIELDS,
+            "ref",
+            "label",
+            "description",
+            "version",
+            "tags",
+            "is_standard",
+            *JSON_FIELDS,
         )
         field_classes = {name: PrettyJSONField for name in JSON_FIELDS}
 

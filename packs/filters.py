@@ -19,7 +19,5 @@ class PackFilter(filters.FilterSet):
 
     def filter_words(self, qs, name, value):
         for word in value.split():
-            qs = qs.filter(
-                Q(ref__icontains=word) | Q(label__icontains=word) | Q(description__icontains=word)
-            )
+            qs = qs.filter(Q(ref__icontains=word) | Q(label__icontains=word) | Q(description__icontains=word))
         return qs

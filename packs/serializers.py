@@ -5,12 +5,31 @@ from attune.serializers import JSONArrayField, JSONObjectField, StrictWriteSeria
 from packs.models import Pack
 
 SUMMARY_FIELDS = [
-    "id", "ref", "label", "description", "version", "tags", "is_standard", "workflow_count",
-    "created", "updated",
+    "id",
+    "ref",
+    "label",
+    "description",
+    "version",
+    "tags",
+    "is_standard",
+    "workflow_count",
+    "created",
+    "updated",
 ]
 WRITABLE_FIELDS = [
-    "ref", "label", "description", "version", "tags", "conf_schema", "config", "meta",
-    "dependencies", "runtime_deps", "is_standard", "worker_selector", "worker_tolerations",
+    "ref",
+    "label",
+    "description",
+    "version",
+    "tags",
+    "conf_schema",
+    "config",
+    "meta",
+    "dependencies",
+    "runtime_deps",
+    "is_standard",
+    "worker_selector",
+    "worker_tolerations",
     "worker_affinity",
 ]
 JSON_OBJECT_FIELDS = ("conf_schema", "config", "meta", "worker_selector", "worker_affinity")
@@ -55,7 +74,6 @@ class PackSerializer(PackSummarySerializer):
         model = Pack
         fields = [*dict.fromkeys([*SUMMARY_FIELDS, *WRITABLE_FIELDS, "workflows"])]
         read_only_fields = fields
-
 
 
 @extend_schema_field(

@@ -1,6 +1,6 @@
 from django.urls import re_path
-from attune.viewsets import OptionalSlashRouter
 
+from attune.viewsets import OptionalSlashRouter
 from packs.views import PackViewSet
 from workflows.views import PackWorkflowListView
 

@@ -51,6 +51,7 @@ UPDATE = {
         responses={200: schema.SuccessEnvelope, 404: schema.NOT_FOUND, **schema.WRITE_ERRORS},
     ),
 )
+@extend_schema(tags=["packs"])
 class PackViewSet(EnvelopeModelViewSet):
     """Automation packs, addressed by ref."""
 
@@ -70,7 +71,10 @@ class PackViewSet(EnvelopeModelViewSet):
         if self.action != "list":
             # `workflows` is shown on the detail shape only.
             queryset = queryset.prefetch_related(
-                Prefetch("workflows", queryset=Workflow.objects.only("pack_id", "ref", "label", "version", "enabled"))
+                Prefetch(
+                    "workflows",
+                    queryset=Workflow.objects.only("pack_id", "ref", "label", "version", "enabled"),
+                )
             )
         return queryset
 

@@ -13,8 +13,16 @@ class WorkflowForm(forms.ModelForm):
     class Meta:
         model = Workflow
         fields = (
-            "ref", "pack", "label", "description", "version", "enabled", "tags",
-            "param_schema", "out_schema", "definition",
+            "ref",
+            "pack",
+            "label",
+            "description",
+            "version",
+            "enabled",
+            "tags",
+            "param_schema",
+            "out_schema",
+            "definition",
         )
         field_classes = {
             "definition": PrettyJSONField,

@@ -27,7 +27,9 @@ class StrictBooleanFilter(filters.ChoiceFilter):
 
 
 class WorkflowFilter(filters.FilterSet):
-    tags = TagsFilter(help_text="Comma-separated tags; a workflow matches if it has any of them (exact match).")
+    tags = TagsFilter(
+        help_text="Comma-separated tags; a workflow matches if it has any of them (exact match)."
+    )
     enabled = StrictBooleanFilter(help_text="Only enabled (`true`) or disabled (`false`) workflows.")
     search = filters.CharFilter(
         method="filter_search",

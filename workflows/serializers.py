@@ -7,7 +7,16 @@ from packs.models import Pack
 from workflows.models import Workflow
 
 SUMMARY_FIELDS = [
-    "id", "ref", "pack_ref", "label", "description", "version", "tags", "enabled", "created", "updated",
+    "id",
+    "ref",
+    "pack_ref",
+    "label",
+    "description",
+    "version",
+    "tags",
+    "enabled",
+    "created",
+    "updated",
 ]
 
 
@@ -59,8 +68,16 @@ class WorkflowCreateSerializer(WorkflowWriteFields):
     class Meta:
         model = Workflow
         fields = [
-            "ref", "pack_ref", "label", "description", "version", "param_schema", "out_schema",
-            "definition", "tags", "enabled",
+            "ref",
+            "pack_ref",
+            "label",
+            "description",
+            "version",
+            "param_schema",
+            "out_schema",
+            "definition",
+            "tags",
+            "enabled",
         ]
         # Uniqueness is decided by the database (409), not by a racy pre-check here.
         extra_kwargs = {"ref": {"validators": Workflow._meta.get_field("ref").validators}}
@@ -83,7 +100,15 @@ class WorkflowUpdateSerializer(WorkflowWriteFields):
     class Meta:
         model = Workflow
         fields = [
-            "ref", "pack_ref", "label", "description", "version", "param_schema", "out_schema",
-            "definition", "tags", "enabled",
+            "ref",
+            "pack_ref",
+            "label",
+            "description",
+            "version",
+            "param_schema",
+            "out_schema",
+            "definition",
+            "tags",
+            "enabled",
         ]
         immutable_fields = ("ref", "pack_ref")

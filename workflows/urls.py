@@ -1,5 +1,4 @@
 from attune.viewsets import OptionalSlashRouter
-
 from workflows.views import WorkflowViewSet
 
 router = OptionalSlashRouter()

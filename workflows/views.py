@@ -57,6 +57,7 @@ UPDATE = {
         responses={200: schema.SuccessEnvelope, 404: schema.NOT_FOUND, **schema.WRITE_ERRORS},
     ),
 )
+@extend_schema(tags=["workflows"])
 class WorkflowViewSet(EnvelopeModelViewSet):
     """Workflow definitions, addressed by ref."""
 

@@ -6,7 +6,13 @@ from packs.models import Pack
 from tests.conftest import DEFINITION, assert_error, client_for
 from workflows.models import Workflow
 
-WORKFLOW_BODY = {"ref": "core.new", "pack_ref": "core", "label": "New", "version": "1.0.0", "definition": DEFINITION}
+WORKFLOW_BODY = {
+    "ref": "core.new",
+    "pack_ref": "core",
+    "label": "New",
+    "version": "1.0.0",
+    "definition": DEFINITION,
+}
 PACK_BODY = {"ref": "newpack", "label": "New", "version": "1.0.0"}
 
 
@@ -17,8 +23,14 @@ def existing(make_workflow):
 
 @pytest.mark.parametrize(
     "path",
-    ["/api/v1/packs", "/api/v1/packs/core", "/api/v1/workflows", "/api/v1/workflows/core.flow",
-     "/api/v1/packs/core/workflows", "/auth/me"],
+    [
+        "/api/v1/packs",
+        "/api/v1/packs/core",
+        "/api/v1/workflows",
+        "/api/v1/workflows/core.flow",
+        "/api/v1/packs/core/workflows",
+        "/auth/me",
+    ],
 )
 def test_user_without_permissions_can_read(reader_client, existing, path):
     assert reader_client.get(path).status_code == 200

@@ -52,7 +52,9 @@ def test_login_refresh_logout_round_trip(make_user):
     logged_out = client.post("/auth/logout", {"refresh_token": new_tokens["refresh_token"]})
     assert logged_out.status_code == 200
     assert logged_out.json() == {"success": True, "message": "Logged out successfully"}
-    assert_error(client.post("/auth/refresh", {"refresh_token": new_tokens["refresh_token"]}), 401, "UNAUTHORIZED")
+    assert_error(
+        client.post("/auth/refresh", {"refresh_token": new_tokens["refresh_token"]}), 401, "UNAUTHORIZED"
+    )
 
 
 @pytest.mark.parametrize(
@@ -170,14 +172,26 @@ def refresh_as_access(user):
         lambda u: f"Token {AccessToken.for_user(u)}",
         lambda u: f"Bearer {AccessToken.for_user(u)} extra",
     ],
-    ids=["expired", "alg-none", "wrong-key", "refresh-token", "malformed", "garbage", "empty", "wrong-scheme", "two-parts"],
+    ids=[
+        "expired",
+        "alg-none",
+        "wrong-key",
+        "refresh-token",
+        "malformed",
+        "garbage",
+        "empty",
+        "wrong-scheme",
+        "two-parts",
+    ],
 )
 def test_bad_tokens_are_refused(make_user, header):
     user = make_user()
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=header(user))
     assert_error(client.get("/api/v1/packs"), 401, "UNAUTHORIZED")
-    assert_error(client.post("/api/v1/packs", {"ref": "x", "label": "X", "version": "1.0.0"}), 401, "UNAUTHORIZED")
+    assert_error(
+        client.post("/api/v1/packs", {"ref": "x", "label": "X", "version": "1.0.0"}), 401, "UNAUTHORIZED"
+    )
     assert not Pack.objects.exists()
 
 

@@ -15,7 +15,12 @@ def test_create_pack_returns_it_with_defaults(api_client):
     body = response.json()
     assert body["message"] == "Pack created successfully"
     data = body["data"]
-    assert (data["ref"], data["label"], data["version"], data["tags"]) == ("slack", "Slack", "1.2.3", ["chat"])
+    assert (data["ref"], data["label"], data["version"], data["tags"]) == (
+        "slack",
+        "Slack",
+        "1.2.3",
+        ["chat"],
+    )
     assert data["workflow_count"] == 0 and data["workflows"] == []
     assert data["conf_schema"] == {} and data["config"] == {} and data["dependencies"] == []
     assert data["worker_selector"] == {} and data["worker_tolerations"] == [] and data["is_standard"] is False
@@ -49,7 +54,9 @@ def test_create_pack_stores_every_field(api_client):
 
 def test_create_pack_conflict(api_client, make_pack):
     make_pack("slack", label="Original")
-    body = assert_error(api_client.post(URL, {"ref": "slack", "label": "New", "version": "1.0.0"}), 409, "CONFLICT")
+    body = assert_error(
+        api_client.post(URL, {"ref": "slack", "label": "New", "version": "1.0.0"}), 409, "CONFLICT"
+    )
     assert body["error"] == "Pack with ref 'slack' already exists"
     assert Pack.objects.get(ref="slack").label == "Original"
 
@@ -93,7 +100,9 @@ def test_create_pack_rejects_invalid_field(api_client, field, value):
 
 def test_create_pack_rejects_config_that_breaks_its_schema(api_client):
     body = {
-        "ref": "slack", "label": "Slack", "version": "1.0.0",
+        "ref": "slack",
+        "label": "Slack",
+        "version": "1.0.0",
         "conf_schema": {"token": {"type": "string", "required": True, "secret": True}},
         "config": {},
     }
@@ -127,7 +136,16 @@ def test_list_packs_ordered_by_ref_with_counts(api_client, make_pack, make_workf
     body = api_client.get(URL).json()
     assert [(p["ref"], p["workflow_count"]) for p in body["items"]] == [("alpha", 2), ("zeta", 0)]
     assert set(body["items"][0]) == {
-        "id", "ref", "label", "description", "version", "tags", "is_standard", "workflow_count", "created", "updated",
+        "id",
+        "ref",
+        "label",
+        "description",
+        "version",
+        "tags",
+        "is_standard",
+        "workflow_count",
+        "created",
+        "updated",
     }
     assert body["pagination"]["total_items"] == 2
 
@@ -157,11 +175,19 @@ def test_list_packs_filters(api_client, make_pack, params, expected):
 
 def test_update_pack_changes_only_fields_sent(api_client, make_pack):
     make_pack("slack", label="Slack", description="Keep", config={"a": 1}, meta={"m": 1})
-    response = api_client.put(f"{URL}/slack", {"version": "1.1.0", "config": None, "meta": None, "conf_schema": None})
+    response = api_client.put(
+        f"{URL}/slack", {"version": "1.1.0", "config": None, "meta": None, "conf_schema": None}
+    )
     assert response.status_code == 200
     assert response.json()["message"] == "Pack updated successfully"
     pack = Pack.objects.get(ref="slack")
-    assert (pack.version, pack.label, pack.description, pack.config, pack.meta) == ("1.1.0", "Slack", "Keep", {"a": 1}, {"m": 1})
+    assert (pack.version, pack.label, pack.description, pack.config, pack.meta) == (
+        "1.1.0",
+        "Slack",
+        "Keep",
+        {"a": 1},
+        {"m": 1},
+    )
 
 
 @pytest.mark.parametrize(
@@ -205,7 +231,10 @@ def test_delete_pack_cascades_to_its_workflows(api_client, make_workflow):
     make_workflow("core.stays")
     response = api_client.delete(f"{URL}/slack")
     assert response.status_code == 200
-    assert response.json() == {"success": True, "message": "Pack 'slack' deleted successfully with its 2 workflows"}
+    assert response.json() == {
+        "success": True,
+        "message": "Pack 'slack' deleted successfully with its 2 workflows",
+    }
     assert not Pack.objects.filter(ref="slack").exists()
     assert list(Workflow.objects.values_list("ref", flat=True)) == ["core.stays"]
 
@@ -228,10 +257,14 @@ def test_pack_list_query_count_does_not_grow_with_rows(api_client, django_assert
 
 
 @pytest.mark.parametrize("rows", [1, 50])
-def test_pack_detail_query_count_does_not_grow_with_workflows(api_client, make_pack, django_assert_max_num_queries, rows):
+def test_pack_detail_query_count_does_not_grow_with_workflows(
+    api_client, make_pack, django_assert_max_num_queries, rows
+):
     pack = make_pack("bulk")
     Workflow.objects.bulk_create(
-        Workflow(ref=f"bulk.w{i}", pack=pack, label="W", version="1.0.0", definition={"tasks": [{"name": "a"}]})
+        Workflow(
+            ref=f"bulk.w{i}", pack=pack, label="W", version="1.0.0", definition={"tasks": [{"name": "a"}]}
+        )
         for i in range(rows)
     )
     # user lookup + pack + its workflows

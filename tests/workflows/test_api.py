@@ -38,7 +38,16 @@ def test_create_workflow_success(api_client, make_pack):
     assert data["tags"] == ["incident", "automation"]
     assert data["param_schema"] == {"channel": {"type": "string"}}
     assert data["out_schema"] is None
-    assert set(data) >= {"id", "label", "description", "version", "definition", "enabled", "created", "updated"}
+    assert set(data) >= {
+        "id",
+        "label",
+        "description",
+        "version",
+        "definition",
+        "enabled",
+        "created",
+        "updated",
+    }
     stored = Workflow.objects.get(ref="slack.incident_workflow")
     assert stored.pack_id == pack.id
     assert stored.definition == create_body()["definition"]
@@ -97,7 +106,16 @@ def test_list_workflows(api_client, make_workflow):
         "has_previous": False,
     }
     assert set(body["items"][0]) == {
-        "id", "ref", "pack_ref", "label", "description", "version", "tags", "enabled", "created", "updated",
+        "id",
+        "ref",
+        "pack_ref",
+        "label",
+        "description",
+        "version",
+        "tags",
+        "enabled",
+        "created",
+        "updated",
     }
 
 
@@ -126,11 +144,19 @@ def test_list_workflows_with_filters(api_client, make_workflow):
 
 
 def test_update_workflow(api_client, make_workflow):
-    workflow = make_workflow("slack.incident_workflow", tags=["incident"], param_schema={"a": {"type": "string"}})
+    workflow = make_workflow(
+        "slack.incident_workflow", tags=["incident"], param_schema={"a": {"type": "string"}}
+    )
     response = api_client.put(
         f"{URL}/slack.incident_workflow",
-        {"label": "Updated Incident Response", "version": "1.1.0", "enabled": False,
-         "definition": None, "param_schema": None, "out_schema": None},
+        {
+            "label": "Updated Incident Response",
+            "version": "1.1.0",
+            "enabled": False,
+            "definition": None,
+            "param_schema": None,
+            "out_schema": None,
+        },
     )
     assert response.status_code == 200
     body = response.json()
@@ -139,7 +165,11 @@ def test_update_workflow(api_client, make_workflow):
     assert body["data"]["version"] == "1.1.0"
     assert body["data"]["enabled"] is False
     workflow.refresh_from_db()
-    assert (workflow.label, workflow.version, workflow.enabled) == ("Updated Incident Response", "1.1.0", False)
+    assert (workflow.label, workflow.version, workflow.enabled) == (
+        "Updated Incident Response",
+        "1.1.0",
+        False,
+    )
     # Sent as null or absent: unchanged.
     assert workflow.definition == DEFINITION
     assert workflow.param_schema == {"a": {"type": "string"}}
@@ -156,7 +186,10 @@ def test_delete_workflow(api_client, make_workflow):
     workflow = make_workflow("slack.incident_workflow")
     response = api_client.delete(f"{URL}/slack.incident_workflow")
     assert response.status_code == 200
-    assert response.json() == {"success": True, "message": "Workflow 'slack.incident_workflow' deleted successfully"}
+    assert response.json() == {
+        "success": True,
+        "message": "Workflow 'slack.incident_workflow' deleted successfully",
+    }
     assert not Workflow.objects.filter(pk=workflow.pk).exists()
     assert workflow.pack.__class__.objects.filter(pk=workflow.pack_id).exists()  # the pack stays
 
@@ -179,7 +212,9 @@ def test_delete_workflow_not_found(api_client):
 )
 def test_create_workflow_requires_auth(anon_client, make_workflow, method, path):
     make_workflow("slack.incident_workflow")
-    body = assert_error(getattr(anon_client, method)(path, create_body() if method == "post" else None), 401, "UNAUTHORIZED")
+    body = assert_error(
+        getattr(anon_client, method)(path, create_body() if method == "post" else None), 401, "UNAUTHORIZED"
+    )
     assert body["error"] == "Authentication credentials were not provided."
     assert Workflow.objects.count() == 1
 
@@ -262,7 +297,9 @@ def test_update_clears_a_schema_sent_as_empty_object(api_client, make_workflow):
 def test_update_cannot_change_ref_or_pack(api_client, make_workflow, make_pack, field, value):
     make_pack("core")
     make_workflow("slack.flow", label="Before")
-    body = assert_error(api_client.put(f"{URL}/slack.flow", {field: value, "label": "After"}), 400, "VALIDATION_ERROR")
+    body = assert_error(
+        api_client.put(f"{URL}/slack.flow", {field: value, "label": "After"}), 400, "VALIDATION_ERROR"
+    )
     assert field in body["details"]
     stored = Workflow.objects.get(ref="slack.flow")
     assert (stored.pack.ref, stored.label) == ("slack", "Before")
@@ -302,7 +339,9 @@ def test_post_with_trailing_slash_creates(api_client, make_pack):
 def test_list_query_count_does_not_grow_with_rows(api_client, make_pack, django_assert_max_num_queries, rows):
     pack = make_pack("bulk")
     Workflow.objects.bulk_create(
-        Workflow(ref=f"bulk.w{i}", pack=pack, label=f"W{i}", version="1.0.0", definition=DEFINITION, tags=["t"])
+        Workflow(
+            ref=f"bulk.w{i}", pack=pack, label=f"W{i}", version="1.0.0", definition=DEFINITION, tags=["t"]
+        )
         for i in range(rows)
     )
     # user lookup + count + page
@@ -312,7 +351,9 @@ def test_list_query_count_does_not_grow_with_rows(api_client, make_pack, django_
 
 
 @pytest.mark.parametrize("rows", [1, 50])
-def test_by_pack_list_query_count_does_not_grow_with_rows(api_client, make_pack, django_assert_max_num_queries, rows):
+def test_by_pack_list_query_count_does_not_grow_with_rows(
+    api_client, make_pack, django_assert_max_num_queries, rows
+):
     pack = make_pack("bulk")
     Workflow.objects.bulk_create(
         Workflow(ref=f"bulk.w{i}", pack=pack, label=f"W{i}", version="1.0.0", definition=DEFINITION)

@@ -9,9 +9,13 @@ URL = "/api/v1/workflows"
 
 @pytest.fixture
 def catalogue(make_workflow):
-    make_workflow("ops.page_oncall", label="Page on-call", tags=["incident", "pager"], description="Wake someone")
+    make_workflow(
+        "ops.page_oncall", label="Page on-call", tags=["incident", "pager"], description="Wake someone"
+    )
     make_workflow("ops.close_incident", label="Close incident", tags=["incident"], enabled=False)
-    make_workflow("ops.deploy_app", label="Deploy app", tags=["deploy", "incidental"], description="100% safe")
+    make_workflow(
+        "ops.deploy_app", label="Deploy app", tags=["deploy", "incidental"], description="100% safe"
+    )
     make_workflow("data.nightly_etl", label="Nightly ETL", tags=["data_pipeline"], description="Load_stats")
     make_workflow("data.approve_budget", label="Approve budget", tags=[])
 
@@ -24,16 +28,36 @@ def refs(response):
 @pytest.mark.parametrize(
     "params, expected",
     [
-        ({}, ["data.approve_budget", "data.nightly_etl", "ops.close_incident", "ops.deploy_app", "ops.page_oncall"]),
+        (
+            {},
+            [
+                "data.approve_budget",
+                "data.nightly_etl",
+                "ops.close_incident",
+                "ops.deploy_app",
+                "ops.page_oncall",
+            ],
+        ),
         ({"tags": "incident"}, ["ops.close_incident", "ops.page_oncall"]),
         ({"tags": "inc"}, []),  # exact tag match, not a prefix
         ({"tags": "Incident"}, []),  # tags are case-sensitive
         ({"tags": "pager,deploy"}, ["ops.deploy_app", "ops.page_oncall"]),  # any of
         ({"tags": "pager,,"}, ["ops.page_oncall"]),  # empty elements ignored
         ({"tags": " pager , nothing"}, ["ops.page_oncall"]),  # elements trimmed
-        ({"tags": ","}, ["data.approve_budget", "data.nightly_etl", "ops.close_incident", "ops.deploy_app",
-                         "ops.page_oncall"]),
-        ({"enabled": "true"}, ["data.approve_budget", "data.nightly_etl", "ops.deploy_app", "ops.page_oncall"]),
+        (
+            {"tags": ","},
+            [
+                "data.approve_budget",
+                "data.nightly_etl",
+                "ops.close_incident",
+                "ops.deploy_app",
+                "ops.page_oncall",
+            ],
+        ),
+        (
+            {"enabled": "true"},
+            ["data.approve_budget", "data.nightly_etl", "ops.deploy_app", "ops.page_oncall"],
+        ),
         ({"enabled": "false"}, ["ops.close_incident"]),
         ({"search": "DEPLOY"}, ["ops.deploy_app"]),  # label, case-insensitive
         ({"search": "wake"}, ["ops.page_oncall"]),  # description
@@ -92,7 +116,12 @@ def test_pagination_meta_on_a_middle_page(api_client, catalogue):
     body = api_client.get(URL, {"page": 2, "page_size": 2}).json()
     assert [item["ref"] for item in body["items"]] == ["ops.deploy_app", "data.nightly_etl"]
     assert body["pagination"] == {
-        "page": 2, "page_size": 2, "total_items": 5, "total_pages": 3, "has_next": True, "has_previous": True,
+        "page": 2,
+        "page_size": 2,
+        "total_items": 5,
+        "total_pages": 3,
+        "has_next": True,
+        "has_previous": True,
     }
 
 

@@ -1,0 +1,168 @@
+"""The Django admin: pages render, the shared validator guards the forms, bulk actions work."""
+
+import json
+
+import pytest
+from django.test import Client
+
+from packs.models import Pack
+from tests.conftest import DEFINITION
+from workflows.models import Workflow
+
+
+@pytest.fixture
+def admin_browser(make_user):
+    user = make_user("boss", superuser=True)
+    user.is_staff = True
+    user.save()
+    browser = Client()
+    browser.force_login(user)
+    return browser
+
+
+def workflow_form(pack, **overrides):
+    data = {
+        "ref": "core.new_flow",
+        "pack": pack.pk,
+        "label": "New flow",
+        "description": "",
+        "version": "1.0.0",
+        "enabled": "on",
+        "tags": "a, b, a",
+        "param_schema": "",
+        "out_schema": "",
+        "definition": json.dumps(DEFINITION),
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/",
+        "/admin/packs/pack/",
+        "/admin/packs/pack/add/",
+        "/admin/workflows/workflow/",
+        "/admin/workflows/workflow/add/",
+        "/admin/workflows/workflow/?enabled__exact=1&q=flow",
+    ],
+)
+def test_admin_pages_render(admin_browser, make_workflow, path):
+    make_workflow("core.flow", tags=["x"])
+    response = admin_browser.get(path)
+    assert response.status_code == 200
+    assert b"Attune administration" in response.content
+
+
+def test_change_pages_render_with_pretty_json(admin_browser, make_workflow):
+    workflow = make_workflow("core.flow", param_schema={"host": {"type": "string"}})
+    page = admin_browser.get(f"/admin/workflows/workflow/{workflow.pk}/change/")
+    assert page.status_code == 200
+    assert b"&quot;tasks&quot;: [\n" in page.content  # indented JSON
+    pack_page = admin_browser.get(f"/admin/packs/pack/{workflow.pack_id}/change/")
+    assert pack_page.status_code == 200
+    assert b"core.flow" in pack_page.content  # the read-only workflow inline
+    assert f"/admin/workflows/workflow/{workflow.pk}/change/".encode() in pack_page.content
+
+
+def test_workflow_changelist_has_no_n_plus_one(admin_browser, make_pack, django_assert_max_num_queries):
+    pack = make_pack("bulk")
+    Workflow.objects.bulk_create(
+        Workflow(ref=f"bulk.w{i}", pack=pack, label="W", version="1.0.0", definition=DEFINITION)
+        for i in range(40)
+    )
+    with django_assert_max_num_queries(12):
+        assert admin_browser.get("/admin/workflows/workflow/").status_code == 200
+
+
+def test_pack_changelist_shows_workflow_counts(admin_browser, make_workflow):
+    make_workflow("core.one")
+    make_workflow("core.two")
+    response = admin_browser.get("/admin/packs/pack/")
+    assert response.status_code == 200
+    assert b'<td class="field-workflow_count">2</td>' in response.content
+
+
+def test_admin_creates_a_valid_workflow_with_normalised_tags(admin_browser, make_pack):
+    pack = make_pack("core")
+    response = admin_browser.post("/admin/workflows/workflow/add/", workflow_form(pack))
+    assert response.status_code == 302
+    workflow = Workflow.objects.get(ref="core.new_flow")
+    assert workflow.tags == ["a", "b"]
+    assert workflow.definition == DEFINITION
+    assert workflow.param_schema is None
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"definition": json.dumps({"tasks": []})}, b"tasks"),
+        ({"definition": json.dumps({"tasks": [{"name": "a"}, {"name": "a"}]})}, b"used twice"),
+        ({"definition": "{not json"}, b"Enter a valid JSON"),
+        ({"param_schema": json.dumps({"x": {"type": "nope"}})}, b"Invalid schema"),
+        ({"ref": "other.flow"}, b"must start with its pack"),
+        ({"version": "1"}, b"not a semantic version"),
+        ({"tags": "x" * 70}, b"1-64 characters"),
+    ],
+)
+def test_admin_rejects_what_the_api_rejects(admin_browser, make_pack, overrides, message):
+    pack = make_pack("core")
+    response = admin_browser.post("/admin/workflows/workflow/add/", workflow_form(pack, **overrides))
+    assert response.status_code == 200  # the form again, with errors
+    assert message in response.content
+    assert not Workflow.objects.exists()
+
+
+def test_admin_edit_with_invalid_definition_keeps_the_stored_one(admin_browser, make_workflow):
+    workflow = make_workflow("core.flow")
+    data = workflow_form(workflow.pack, ref="core.flow", definition=json.dumps({"tasks": "nope"}))
+    response = admin_browser.post(f"/admin/workflows/workflow/{workflow.pk}/change/", data)
+    assert response.status_code == 200
+    workflow.refresh_from_db()
+    assert workflow.definition == DEFINITION
+
+
+def test_admin_rejects_pack_config_that_breaks_its_schema(admin_browser):
+    data = {
+        "ref": "slack",
+        "label": "Slack",
+        "description": "",
+        "version": "1.0.0",
+        "tags": "",
+        "conf_schema": json.dumps({"port": {"type": "integer"}}),
+        "config": json.dumps({"port": "x"}),
+        "meta": "{}",
+        "dependencies": "[]",
+        "runtime_deps": "[]",
+        "worker_selector": "{}",
+        "worker_tolerations": "[]",
+        "worker_affinity": "{}",
+        "workflows-TOTAL_FORMS": "0",
+        "workflows-INITIAL_FORMS": "0",
+    }
+    response = admin_browser.post("/admin/packs/pack/add/", data)
+    assert response.status_code == 200
+    assert b"Does not match conf_schema" in response.content
+    assert not Pack.objects.exists()
+    data["config"] = json.dumps({"port": 8080})
+    assert admin_browser.post("/admin/packs/pack/add/", data).status_code == 302
+    assert Pack.objects.get(ref="slack").config == {"port": 8080}
+
+
+@pytest.mark.parametrize(
+    "action, before, after", [("enable_workflows", False, True), ("disable_workflows", True, False)]
+)
+def test_bulk_enable_and_disable(admin_browser, make_workflow, action, before, after):
+    chosen = [make_workflow(f"core.w{i}", enabled=before) for i in range(2)]
+    untouched = make_workflow("core.other", enabled=before)
+    response = admin_browser.post(
+        "/admin/workflows/workflow/",
+        {"action": action, "_selected_action": [w.pk for w in chosen]},
+    )
+    assert response.status_code == 302
+    assert set(Workflow.objects.filter(pk__in=[w.pk for w in chosen]).values_list("enabled", flat=True)) == {
+        after
+    }
+    untouched.refresh_from_db()
+    assert untouched.enabled is before
