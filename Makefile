@@ -32,7 +32,7 @@ run: migrate
 	$(LOAD_ENV) && $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 # Tests run with their own settings in the environment, never the developer's .env.
-TEST_ENV := DJANGO_SECRET_KEY=test-only-secret-key-$$$$ DJANGO_DEBUG=false
+TEST_ENV := DJANGO_SECRET_KEY=test-only-secret-key-never-used-in-production DJANGO_DEBUG=false
 
 test: setup
 	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)

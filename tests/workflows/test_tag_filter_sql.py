@@ -18,7 +18,9 @@ def plan_for(queryset) -> str:
 def test_tag_filter_uses_the_gin_index_on_postgresql_and_json_each_on_sqlite(db):
     pack = Pack.objects.create(ref="idx", label="Idx", version="1.0.0")
     Workflow.objects.bulk_create(
-        Workflow(ref=f"idx.w{i}", pack=pack, label="W", version="1.0.0", definition=DEFINITION, tags=[f"t{i}"])
+        Workflow(
+            ref=f"idx.w{i}", pack=pack, label="W", version="1.0.0", definition=DEFINITION, tags=[f"t{i}"]
+        )
         for i in range(20)
     )
     queryset = Workflow.objects.filter(tags__any_tag=["t3", "t7"])
