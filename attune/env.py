@@ -5,6 +5,7 @@ DJANGO_DEBUG=ture stops the process at start instead of silently meaning "off".
 """
 
 import os
+import re
 from datetime import timedelta
 
 from django.core.exceptions import ImproperlyConfigured
@@ -51,3 +52,14 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 def env_seconds(name: str, default: int) -> timedelta:
     return timedelta(seconds=env_int(name, default))
+
+
+_RATE_RE = re.compile(r"^\d+/(s|sec|second|m|min|minute|h|hour|d|day)$")
+
+
+def env_rate(name: str, default: str) -> str:
+    """A DRF throttle rate such as `30/min`."""
+    value = os.environ.get(name, default).strip()
+    if not _RATE_RE.match(value):
+        raise ImproperlyConfigured(f"{name} must look like 30/min (per s, min, hour or day), not {value!r}")
+    return value

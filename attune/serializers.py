@@ -3,6 +3,7 @@
 from copy import copy
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -47,6 +48,15 @@ class JSONArrayField(serializers.JSONField):
         return value
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """JSON `true` or `false` only: `"yes"`, `1` and `"true"` are errors, not guesses."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        self.fail("invalid", input=data)
+
+
 class StrictWriteSerializer(serializers.ModelSerializer):
     """A write serializer that rejects what it does not know and applies Model.clean().
 
@@ -54,7 +64,13 @@ class StrictWriteSerializer(serializers.ModelSerializer):
     * A key sent as null counts as absent: on update the field stays unchanged, on create it
       takes its default (Attune clients send `null` for "not given").
     * Fields listed in Meta.immutable_fields may be sent on update only with their current value.
+    * Booleans must be JSON booleans.
     """
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.BooleanField: StrictBooleanField,
+    }
 
     def to_internal_value(self, data):
         if not isinstance(data, dict):

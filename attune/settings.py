@@ -5,7 +5,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from attune.env import env_bool, env_int, env_list, env_seconds, env_str
+from attune.env import env_bool, env_int, env_list, env_rate, env_seconds, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -89,6 +89,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test-db.sqlite3")}
 
+# Shared by every worker process (login throttle counters live here), in the database.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "attune_cache",
+    }
+}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -130,7 +138,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "attune.api.EnvelopePagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "attune.api.envelope_exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"login": env_str("ATTUNE_LOGIN_RATE", "30/min")},
+    "DEFAULT_THROTTLE_RATES": {"login": env_rate("ATTUNE_LOGIN_RATE", "30/min")},
+    # Throttles identify clients by REMOTE_ADDR, or by X-Forwarded-For when behind this many
+    # trusted proxies; otherwise a client could pick any address by sending the header.
+    "NUM_PROXIES": env_int("ATTUNE_NUM_PROXIES", 0, minimum=0),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 

@@ -95,11 +95,13 @@ def validate_string_list(value) -> None:
 def validate_pack_ref_list(value) -> None:
     if not isinstance(value, list):
         raise ValidationError("Must be a list of pack refs.", code="invalid_list")
-    for ref in value:
+    for index, ref in enumerate(value):
         try:
             validate_pack_ref(ref)
         except ValidationError:
             raise ValidationError(f"{ref!r} is not a valid pack ref.", code="invalid_ref") from None
+        if ref in value[:index]:
+            raise ValidationError(f"'{ref}' is listed twice.", code="duplicate_ref")
 
 
 def validate_object(value) -> None:
@@ -123,8 +125,12 @@ def validate_labels(value) -> None:
 
 
 def is_json_schema(schema: dict) -> bool:
-    """A full JSON Schema (rather than the flat form) names its own type or structure."""
-    return isinstance(schema.get("type"), (str, list)) or bool(JSON_SCHEMA_MARKERS & schema.keys())
+    """A full JSON Schema states its top-level `type` (or `$schema`); the flat form cannot.
+
+    In the flat form every top-level value is a property object, so a `type` that is a
+    string can only mean JSON Schema, while a parameter may be named `properties` or `$ref`.
+    """
+    return isinstance(schema.get("type"), (str, list)) or "$schema" in schema
 
 
 def flat_to_json_schema(flat: dict) -> dict:
@@ -191,6 +197,24 @@ def validate_param_schema(value) -> None:
     problems = schema_problems(value)
     if problems:
         raise ValidationError(problems, code="invalid_schema")
+
+
+def secret_keys(conf_schema) -> set[str]:
+    """Top-level config keys the schema marks `secret: true` (or JSON Schema `writeOnly`)."""
+    if not isinstance(conf_schema, dict) or schema_problems(conf_schema):
+        return set()
+    properties = to_json_schema(conf_schema).get("properties") or {}
+    flat = {} if is_json_schema(conf_schema) else conf_schema
+    return {
+        name
+        for name, prop in properties.items()
+        if isinstance(prop, dict)
+        and (
+            prop.get("secret") is True
+            or prop.get("writeOnly") is True
+            or flat.get(name, {}).get("secret") is True
+        )
+    }
 
 
 def config_problems(conf_schema: dict, config: dict) -> list[str]:

@@ -72,9 +72,13 @@ class EnvelopeModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
 
     def destroy(self, request, *args, **kwargs):
         instance = self.get_object()
+        self.check_destroy(instance)
         with transaction.atomic():
             _, deleted = instance.delete()
         return success_response(self.deleted_message(instance, deleted))
+
+    def check_destroy(self, instance):
+        """Raise if this user may not delete `instance` (beyond the model permission)."""
 
     def deleted_message(self, instance, deleted: dict) -> str:
         return f"{self.entity} '{getattr(instance, self.lookup_field)}' deleted successfully"

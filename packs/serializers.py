@@ -2,7 +2,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from attune.serializers import JSONArrayField, JSONObjectField, StrictWriteSerializer, TagListField
+from attune.validators import secret_keys
 from packs.models import Pack
+
+SECRET_MASK = "********"
 
 SUMMARY_FIELDS = [
     "id",
@@ -74,6 +77,13 @@ class PackSerializer(PackSummarySerializer):
         model = Pack
         fields = [*dict.fromkeys([*SUMMARY_FIELDS, *WRITABLE_FIELDS, "workflows"])]
         read_only_fields = fields
+
+    def to_representation(self, pack):
+        data = super().to_representation(pack)
+        # Values the conf_schema marks secret are never sent back, to anyone.
+        for key in secret_keys(pack.conf_schema) & data["config"].keys():
+            data["config"][key] = SECRET_MASK
+        return data
 
 
 @extend_schema_field(

@@ -1,5 +1,6 @@
 from django.db.models import Count, Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework.exceptions import PermissionDenied
 
 from attune import schema
 from attune.viewsets import EnvelopeModelViewSet
@@ -81,6 +82,14 @@ class PackViewSet(EnvelopeModelViewSet):
     def after_create(self, instance):
         instance.workflow_count = 0
         return instance
+
+    def check_destroy(self, pack):
+        # The workflows go with the pack, so deleting it is also deleting them.
+        if pack.workflow_count and not self.request.user.has_perm("workflows.delete_workflow"):
+            raise PermissionDenied(
+                f"Deleting pack '{pack.ref}' also deletes its {pack.workflow_count} workflow(s), "
+                "which needs the workflows.delete_workflow permission"
+            )
 
     def deleted_message(self, instance, deleted):
         count = deleted.get(Workflow._meta.label, 0)

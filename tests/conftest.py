@@ -1,7 +1,6 @@
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.core.cache import cache
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -14,8 +13,7 @@ DEFINITION = {"version": "1.0.0", "tasks": [{"name": "start", "action": "core.ec
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings):
-    # The login throttle counts in the cache; each test starts from zero attempts.
-    cache.clear()
+    # The login throttle counts in the database cache, so each test's rollback resets it.
     # Hashing with the production hasher costs ~0.3 s per user; it is not under test here.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -89,6 +89,12 @@ def test_invalid_debug_value_stops_the_process():
     assert "DJANGO_DEBUG must be true or false" in result.stderr
 
 
+def test_invalid_login_rate_stops_the_process():
+    result = run_settings(DJANGO_SECRET_KEY="s" * 50, ATTUNE_LOGIN_RATE="thirty")
+    assert result.returncode != 0
+    assert "ATTUNE_LOGIN_RATE must look like 30/min" in result.stderr
+
+
 def test_ensure_admin_creates_admin_once_with_generated_password(db, settings, capsys):
     from django.contrib.auth import get_user_model
 

@@ -84,7 +84,7 @@ def test_list_filters_are_documented(spec):
     assert set(params) == {"tags", "enabled", "search", "pack_ref", "page", "page_size"}
     assert all(p.get("description") for p in params.values())
     assert params["tags"]["schema"]["type"] == "array"
-    assert params["enabled"]["schema"]["enum"] == ["false", "true"]
+    assert params["enabled"]["schema"] == {"type": "string", "enum": ["false", "true"]}
     assert params["page_size"]["schema"]["maximum"] == 100
 
 

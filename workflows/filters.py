@@ -14,23 +14,16 @@ class TagsFilter(filters.BaseInFilter, filters.CharFilter):
         return qs.filter(tags__any_tag=tags) if tags else qs
 
 
-class StrictBooleanFilter(filters.ChoiceFilter):
-    """`true` or `false`, exactly; anything else is a 400 rather than being ignored."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, choices=BOOLEAN_CHOICES, **kwargs)
-
-    def filter(self, qs, value):
-        if value in ("", None):
-            return qs
-        return qs.filter(**{self.field_name: value == "true"})
-
-
 class WorkflowFilter(filters.FilterSet):
     tags = TagsFilter(
         help_text="Comma-separated tags; a workflow matches if it has any of them (exact match)."
     )
-    enabled = StrictBooleanFilter(help_text="Only enabled (`true`) or disabled (`false`) workflows.")
+    # Exactly `true` or `false`: anything else is a 400 rather than being ignored.
+    enabled = filters.ChoiceFilter(
+        choices=BOOLEAN_CHOICES,
+        method="filter_enabled",
+        help_text="Only enabled (`true`) or disabled (`false`) workflows.",
+    )
     search = filters.CharFilter(
         method="filter_search",
         help_text="Case-insensitive substring of label, description, ref or any tag.",
@@ -40,6 +33,10 @@ class WorkflowFilter(filters.FilterSet):
     class Meta:
         model = Workflow
         fields = ["tags", "enabled", "search", "pack_ref"]
+
+    # The `value: str` hint documents the parameter as a string enum, not a boolean.
+    def filter_enabled(self, qs, name, value: str):
+        return qs.filter(enabled=value == "true")
 
     def filter_search(self, qs, name, value):
         return qs.filter(

@@ -69,11 +69,23 @@ def test_each_write_needs_its_own_permission(make_user, existing):
     "perm, method, path, body",
     [
         ("packs.change_pack", "patch", "/api/v1/packs/core", {"label": "Changed"}),
-        ("packs.delete_pack", "delete", "/api/v1/packs/core", None),
+        ("packs.delete_pack", "delete", "/api/v1/packs/empty", None),
         ("workflows.change_workflow", "patch", "/api/v1/workflows/core.flow", {"label": "Changed"}),
         ("workflows.delete_workflow", "delete", "/api/v1/workflows/core.flow", None),
     ],
 )
-def test_the_matching_permission_allows_the_write(make_user, existing, perm, method, path, body):
+def test_the_matching_permission_allows_the_write(make_user, make_pack, existing, perm, method, path, body):
+    make_pack("empty")
     client = client_for(make_user("granted", perms=[perm]))
     assert getattr(client, method)(path, body).status_code == 200
+
+
+def test_deleting_a_pack_with_workflows_also_needs_workflow_delete(make_user, existing):
+    only_packs = client_for(make_user("packs_only", perms=["packs.delete_pack"]))
+    body = assert_error(only_packs.delete("/api/v1/packs/core"), 403, "FORBIDDEN")
+    assert "workflows.delete_workflow" in body["error"]
+    assert Workflow.objects.filter(ref="core.flow").exists()
+    both = client_for(make_user("both", perms=["packs.delete_pack", "workflows.delete_workflow"]))
+    assert both.delete("/api/v1/packs/core").status_code == 200
+    assert not Pack.objects.filter(ref="core").exists()
+    assert not Workflow.objects.exists()

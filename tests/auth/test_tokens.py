@@ -16,8 +16,8 @@ from packs.models import Pack
 from tests.conftest import PASSWORD, assert_error
 
 
-def login(client, login="operator", password=PASSWORD):
-    return client.post("/auth/login", {"login": login, "password": password})
+def login(client, login="operator", password=PASSWORD, **headers):
+    return client.post("/auth/login", {"login": login, "password": password}, **headers)
 
 
 def test_login_refresh_logout_round_trip(make_user):
@@ -86,6 +86,15 @@ def test_login_is_rate_limited(make_user, monkeypatch):
     response = login(client)
     assert_error(response, 429, "TOO_MANY_REQUESTS")
     assert int(response["Retry-After"]) > 0
+
+
+def test_forwarded_for_header_does_not_escape_the_login_limit(make_user, monkeypatch):
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"login": "2/min"})
+    make_user("operator")
+    client = APIClient()
+    for address in ("10.0.0.1", "10.0.0.2"):
+        assert login(client, password="bad", HTTP_X_FORWARDED_FOR=address).status_code == 401
+    assert_error(login(client, HTTP_X_FORWARDED_FOR="10.0.0.3"), 429, "TOO_MANY_REQUESTS")
 
 
 def test_refresh_rejects_an_access_token(make_user):

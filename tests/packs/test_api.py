@@ -84,11 +84,14 @@ def test_create_pack_conflict(api_client, make_pack):
         ("meta", "text"),
         ("dependencies", ["Not A Ref"]),
         ("dependencies", ["slack"]),  # itself
+        ("dependencies", ["core", "core"]),
         ("runtime_deps", [""]),
         ("worker_selector", {"zone": 1}),
         ("worker_tolerations", {"key": "x"}),
         ("worker_affinity", []),
         ("is_standard", "sometimes"),
+        ("is_standard", "true"),  # a JSON boolean, not a string
+        ("is_standard", 1),
     ],
 )
 def test_create_pack_rejects_invalid_field(api_client, field, value):
@@ -271,3 +274,35 @@ def test_pack_detail_query_count_does_not_grow_with_workflows(
     with django_assert_num_queries(3):
         response = api_client.get(f"{URL}/bulk")
     assert len(response.json()["data"]["workflows"]) == rows
+
+
+def test_secret_config_values_are_masked_in_responses(api_client, make_pack):
+    make_pack(
+        "vault",
+        conf_schema={"token": {"type": "string", "secret": True}, "url": {"type": "string"}},
+        config={"token": "s3cr3t", "url": "https://vault"},
+    )
+    data = api_client.get(f"{URL}/vault").json()["data"]
+    assert data["config"] == {"token": "********", "url": "https://vault"}
+    assert Pack.objects.get(ref="vault").config["token"] == "s3cr3t"
+
+
+def test_secret_masking_reads_json_schema_write_only(api_client, make_pack):
+    make_pack(
+        "vault",
+        conf_schema={"type": "object", "properties": {"token": {"type": "string", "writeOnly": True}}},
+        config={"token": "s3cr3t"},
+    )
+    assert api_client.get(f"{URL}/vault").json()["data"]["config"] == {"token": "********"}
+
+
+def test_flat_schema_may_name_a_parameter_properties(api_client):
+    body = {
+        "ref": "odd",
+        "label": "Odd",
+        "version": "1.0.0",
+        "conf_schema": {"properties": {"type": "string"}, "$ref": {"type": "string"}},
+        "config": {"properties": "x"},
+    }
+    assert api_client.post(URL, body).status_code == 201
+    assert Pack.objects.get(ref="odd").config == {"properties": "x"}

@@ -267,6 +267,14 @@ def test_create_treats_null_as_not_given(api_client, make_pack):
     assert (stored.description, stored.tags, stored.param_schema, stored.enabled) == ("", [], None, True)
 
 
+@pytest.mark.parametrize("enabled", ["true", 1, "yes"])
+def test_create_requires_a_json_boolean_for_enabled(api_client, make_pack, enabled):
+    make_pack("slack")
+    body = assert_error(api_client.post(URL, create_body(enabled=enabled)), 400, "VALIDATION_ERROR")
+    assert "enabled" in body["details"]
+    assert not Workflow.objects.exists()
+
+
 def test_create_normalises_tags(api_client, make_pack):
     make_pack("slack")
     response = api_client.post(URL, create_body(tags=["  incident ", "ops", "incident"]))

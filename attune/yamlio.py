@@ -1,0 +1,152 @@
+"""Strict, safe YAML reading with locations.
+
+PyYAML's SafeLoader, made stricter for automation content:
+* a duplicate key is an error (PyYAML would silently keep the last one);
+* mapping keys must be strings, and values must be JSON types (no dates, no binary);
+* anchors and aliases may not expand past `max_nodes` nodes ("billion laughs");
+* every value's position is kept, as a JSON pointer -> (line, column) map, so later checks
+  can point at the line a problem is on.
+Only SafeLoader's constructors are used: tags such as !!python/object are refused.
+"""
+
+from dataclasses import dataclass, field
+
+import yaml
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+DEFAULT_MAX_NODES = 100_000
+
+
+class YamlError(Exception):
+    """A YAML document that cannot be accepted; `line`/`column` are 1-based when known."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None):
+        super().__init__(message)
+        self.message, self.line, self.column = message, line, column
+
+
+@dataclass
+class YamlDocument:
+    data: object
+    positions: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    def position(self, pointer: str) -> tuple[int | None, int | None]:
+        """The (line, column) of the value at `pointer`, or of its nearest located parent."""
+        while True:
+            if pointer in self.positions:
+                return self.positions[pointer]
+            if not pointer:
+                return None, None
+            pointer = pointer.rsplit("/", 1)[0]
+
+
+def _mark(node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader without timestamp/binary magic, rejecting duplicate and non-string keys."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = {}
+        for key_node, _ in node.value:
+            if isinstance(key_node, ScalarNode) and key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            if not isinstance(key_node, ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
+                line, column = _mark(key_node)
+                raise YamlError(f"mapping keys must be strings, not {key_node.value!r}", line, column)
+            if key_node.value in seen:
+                line, column = _mark(key_node)
+                first = seen[key_node.value]
+                raise YamlError(
+                    f"duplicate key '{key_node.value}' (first defined on line {first})", line, column
+                )
+            seen[key_node.value] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+
+# Dates and binary would not survive the trip to JSON: keep dates as text, refuse binary.
+_StrictLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_StrictLoader.yaml_constructors = dict(yaml.SafeLoader.yaml_constructors)
+_StrictLoader.yaml_constructors.pop("tag:yaml.org,2002:binary", None)
+_StrictLoader.yaml_constructors.pop("tag:yaml.org,2002:timestamp", None)
+_StrictLoader.yaml_constructors.pop("tag:yaml.org,2002:set", None)
+_StrictLoader.yaml_constructors.pop("tag:yaml.org,2002:omap", None)
+_StrictLoader.yaml_constructors.pop("tag:yaml.org,2002:pairs", None)
+
+
+def _escape(key: str) -> str:
+    return key.replace("~", "~0").replace("/", "~1")
+
+
+def _expanded_size(root, max_nodes: int) -> int:
+    """Nodes the document would have with every alias expanded, stopping past `max_nodes`."""
+    sizes: dict[int, int] = {}
+
+    def size(node) -> int:
+        if id(node) in sizes:
+            return sizes[id(node)]
+        sizes[id(node)] = max_nodes + 1  # a node reached again while sizing it: a cycle
+        if isinstance(node, SequenceNode):
+            total = 1 + sum(size(child) for child in node.value)
+        elif isinstance(node, MappingNode):
+            total = 1 + sum(size(k) + size(v) for k, v in node.value)
+        else:
+            total = 1
+        sizes[id(node)] = min(total, max_nodes + 1)
+        return sizes[id(node)]
+
+    return size(root)
+
+
+def _positions(root) -> dict[str, tuple[int, int]]:
+    positions: dict[str, tuple[int, int]] = {}
+    stack = [("", root)]
+    visited: set[tuple[str, int]] = set()
+    while stack:
+        pointer, node = stack.pop()
+        if (pointer, id(node)) in visited:
+            continue
+        visited.add((pointer, id(node)))
+        positions.setdefault(pointer, _mark(node))
+        if isinstance(node, MappingNode):
+            for key_node, value_node in node.value:
+                if isinstance(key_node, ScalarNode):
+                    child = f"{pointer}/{_escape(str(key_node.value))}"
+                    positions.setdefault(child, _mark(key_node))
+                    stack.append((child, value_node))
+        elif isinstance(node, SequenceNode):
+            for index, child_node in enumerate(node.value):
+                stack.append((f"{pointer}/{index}", child_node))
+    return positions
+
+
+def load_yaml(text: str, max_nodes: int = DEFAULT_MAX_NODES) -> YamlDocument:
+    """Parse one YAML document strictly; raise YamlError with a location on any problem."""
+    loader = _StrictLoader(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            return YamlDocument(None)
+        if _expanded_size(root, max_nodes) > max_nodes:
+            raise YamlError(
+                f"the document expands to more than {max_nodes} nodes through anchors and aliases",
+                *_mark(root),
+            )
+        data = loader.construct_document(root)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        message = " ".join(part for part in (exc.context, exc.problem) if part)
+        raise YamlError(
+            message or str(exc),
+            mark.line + 1 if mark else None,
+            mark.column + 1 if mark else None,
+        ) from None
+    except yaml.YAMLError as exc:
+        raise YamlError(str(exc)) from None
+    finally:
+        loader.dispose()
+    return YamlDocument(data, _positions(root))
