@@ -5,7 +5,7 @@ from attune.serializers import JSONArrayField, JSONObjectField, StrictWriteSeria
 from attune.validators import secret_keys
 from packs.models import Pack
 
-SECRET_MASK = "********"
+SECRET_MASK = "********"  # noqa: S105 - a placeholder shown instead of a secret
 
 SUMMARY_FIELDS = [
     "id",
