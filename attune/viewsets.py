@@ -9,7 +9,26 @@ from rest_framework.routers import SimpleRouter
 from attune.api import Conflict, data_response, success_response
 
 
-class EnvelopeModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ValuesListMixin:
+    """List rows straight from `.values()` instead of model instances and a serializer.
+
+    The list is the hot path: building 50 model instances (every JSON column decoded) and
+    serializing them costs several times the query. `list_values` names the columns (the
+    summary serializer's fields, which document the shape) and `list_annotations` adds
+    computed ones such as `pack_ref`. DRF's JSON encoder writes datetimes exactly as the
+    serializer would; a test holds the two shapes equal.
+    """
+
+    list_values: tuple = ()
+    list_annotations: dict = {}
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        rows = page.values(*self.list_values, **self.list_annotations)
+        return self.get_paginated_response(list(rows))
+
+
+class EnvelopeModelViewSet(ValuesListMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """CRUD by natural key, answering `{"data": ...}` and `{"success": ...}` envelopes.
 
     Subclasses declare the queryset, the serializer per action and `entity` (the noun used

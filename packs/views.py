@@ -7,6 +7,7 @@ from attune.viewsets import EnvelopeModelViewSet
 from packs.filters import PackFilter
 from packs.models import Pack
 from packs.serializers import (
+    SUMMARY_FIELDS,
     PackCreateSerializer,
     PackSerializer,
     PackSummarySerializer,
@@ -59,6 +60,7 @@ class PackViewSet(EnvelopeModelViewSet):
     entity = "Pack"
     queryset = Pack.objects.annotate(workflow_count=Count("workflows")).order_by("ref")
     filterset_class = PackFilter
+    list_values = tuple(SUMMARY_FIELDS)
     serializer_classes = {
         "list": PackSummarySerializer,
         "retrieve": PackSerializer,

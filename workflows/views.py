@@ -1,13 +1,15 @@
+from django.db.models import F
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics
 from rest_framework.exceptions import NotFound
 
 from attune import schema
-from attune.viewsets import EnvelopeModelViewSet
+from attune.viewsets import EnvelopeModelViewSet, ValuesListMixin
 from packs.models import Pack
 from workflows.filters import WorkflowFilter
 from workflows.models import Workflow
 from workflows.serializers import (
+    SUMMARY_FIELDS,
     WorkflowCreateSerializer,
     WorkflowSerializer,
     WorkflowSummarySerializer,
@@ -15,6 +17,8 @@ from workflows.serializers import (
 )
 
 WorkflowEnvelope = schema.data_envelope(WorkflowSerializer(), "WorkflowEnvelope")
+SUMMARY_VALUES = tuple(name for name in SUMMARY_FIELDS if name != "pack_ref")
+PACK_REF = {"pack_ref": F("pack__ref")}
 REF = OpenApiParameter("ref", str, OpenApiParameter.PATH, description="Workflow ref, `<pack_ref>.<name>`.")
 UPDATE = {
     "summary": "Update a workflow",
@@ -65,6 +69,7 @@ class WorkflowViewSet(EnvelopeModelViewSet):
     # select_related: every representation shows `pack_ref`.
     queryset = Workflow.objects.select_related("pack")
     filterset_class = WorkflowFilter
+    list_values, list_annotations = SUMMARY_VALUES, PACK_REF
     serializer_classes = {
         "list": WorkflowSummarySerializer,
         "retrieve": WorkflowSerializer,
@@ -87,12 +92,16 @@ class WorkflowViewSet(EnvelopeModelViewSet):
         },
     )
 )
-class PackWorkflowListView(generics.ListAPIView):
+class PackWorkflowListView(ValuesListMixin, generics.GenericAPIView):
     """The workflows of one pack, with the same filters as the workflow list."""
 
     serializer_class = WorkflowSummarySerializer
     filterset_class = WorkflowFilter
-    queryset = Workflow.objects.select_related("pack")
+    queryset = Workflow.objects.all()
+    list_values, list_annotations = SUMMARY_VALUES, PACK_REF
+
+    def get(self, request, *args, **kwargs):
+        return self.list(request, *args, **kwargs)
 
     def get_queryset(self):
         pack_ref = self.kwargs["pack_ref"]

@@ -306,3 +306,16 @@ def test_flat_schema_may_name_a_parameter_properties(api_client):
     }
     assert api_client.post(URL, body).status_code == 201
     assert Pack.objects.get(ref="odd").config == {"properties": "x"}
+
+
+def test_list_rows_match_the_summary_serializer(api_client, make_workflow):
+    # The list is built from .values() for speed; it must stay the documented shape.
+    from django.db.models import Count
+
+    from packs.serializers import PackSummarySerializer
+
+    make_workflow("slack.flow")
+    Pack.objects.filter(ref="slack").update(tags=["chat"], description="d")
+    item = api_client.get(URL).json()["items"][0]
+    pack = Pack.objects.annotate(workflow_count=Count("workflows")).get(ref="slack")
+    assert item == dict(PackSummarySerializer(pack).data)

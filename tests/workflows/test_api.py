@@ -371,3 +371,16 @@ def test_by_pack_list_query_count_does_not_grow_with_rows(
     with django_assert_num_queries(4):
         response = api_client.get("/api/v1/packs/bulk/workflows")
     assert len(response.json()["items"]) == rows
+
+
+def test_list_rows_match_the_summary_serializer(api_client, make_workflow):
+    # The list is built from .values() for speed; it must stay the documented shape.
+    from workflows.serializers import WorkflowSummarySerializer
+
+    workflow = make_workflow("slack.flow", tags=["a", "b"], description="d")
+    item = api_client.get(URL).json()["items"][0]
+    expected = api_client.get(f"{URL}/slack.flow").json()["data"]
+    assert item == {key: expected[key] for key in WorkflowSummarySerializer.Meta.fields}
+    assert item == dict(
+        WorkflowSummarySerializer(Workflow.objects.select_related("pack").get(pk=workflow.pk)).data
+    )
