@@ -25,7 +25,6 @@ LOAD_ENV := set -a && . ./.env && set +a
 
 migrate: setup env
 	$(LOAD_ENV) && $(BIN)/python manage.py migrate --noinput
-	$(LOAD_ENV) && $(BIN)/python manage.py createcachetable
 
 run: migrate
 	$(LOAD_ENV) && $(BIN)/python manage.py collectstatic --noinput --verbosity 0

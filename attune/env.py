@@ -54,7 +54,7 @@ def env_seconds(name: str, default: int) -> timedelta:
     return timedelta(seconds=env_int(name, default))
 
 
-_RATE_RE = re.compile(r"^\d+/(s|sec|second|m|min|minute|h|hour|d|day)$")
+_RATE_RE = re.compile(r"^[1-9]\d*/(s|sec|second|m|min|minute|h|hour|d|day)$")
 
 
 def env_rate(name: str, default: str) -> str:

@@ -184,6 +184,13 @@ SPECTACULAR_SETTINGS = {
 
 ATTUNE_ADMIN_PASSWORD = env_str("ATTUNE_ADMIN_PASSWORD")
 
+# Pack loading. API calls may only name directories under ATTUNE_PACKS_DIR.
+ATTUNE_PACKS_DIR = Path(env_str("ATTUNE_PACKS_DIR") or BASE_DIR / "var" / "packs")
+ATTUNE_PACK_MAX_FILE_BYTES = env_int("ATTUNE_PACK_MAX_FILE_BYTES", 1024 * 1024)
+ATTUNE_YAML_MAX_NODES = env_int("ATTUNE_YAML_MAX_NODES", 100_000)
+ATTUNE_UPLOAD_MAX_BYTES = env_int("ATTUNE_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
+ATTUNE_UPLOAD_MAX_FILES = env_int("ATTUNE_UPLOAD_MAX_FILES", 2000)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -182,7 +182,8 @@ def schema_problems(value) -> list[str]:
         if problems:
             return problems
     schema = to_json_schema(value)
-    if schema.get("type", "object") != "object":
+    declared = schema.get("type", "object")
+    if declared != "object" and not (isinstance(declared, list) and "object" in declared):
         return ["A parameter schema describes an object: its 'type' must be 'object'."]
     validator_class = validators.validator_for(schema, default=Draft202012Validator)
     try:

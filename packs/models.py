@@ -33,6 +33,10 @@ class Pack(models.Model):
     worker_selector = models.JSONField(default=dict, blank=True, validators=[validate_labels])
     worker_tolerations = models.JSONField(default=list, blank=True, validators=[validate_list])
     worker_affinity = models.JSONField(default=dict, blank=True, validators=[validate_object])
+    # Where the pack was loaded from, and its manifest as read (empty for API-made packs).
+    source_dir = models.CharField(max_length=1024, blank=True, default="")
+    manifest_text = models.TextField(blank=True, default="", editable=False)
+    manifest_sha256 = models.CharField(max_length=64, blank=True, default="", editable=False)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 

@@ -89,8 +89,9 @@ def test_invalid_debug_value_stops_the_process():
     assert "DJANGO_DEBUG must be true or false" in result.stderr
 
 
-def test_invalid_login_rate_stops_the_process():
-    result = run_settings(DJANGO_SECRET_KEY="s" * 50, ATTUNE_LOGIN_RATE="thirty")
+@pytest.mark.parametrize("rate", ["thirty", "0/min", "30/minutes"])
+def test_invalid_login_rate_stops_the_process(rate):
+    result = run_settings(DJANGO_SECRET_KEY="s" * 50, ATTUNE_LOGIN_RATE=rate)
     assert result.returncode != 0
     assert "ATTUNE_LOGIN_RATE must look like 30/min" in result.stderr
 

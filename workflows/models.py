@@ -19,6 +19,14 @@ class Workflow(models.Model):
     definition = models.JSONField(validators=[validate_definition])
     tags = TagsField()
     enabled = models.BooleanField(default=True)
+    # The files a pack load read this workflow from, as read: the graph file and, for the
+    # action-linked layout, the action metadata file. Paths are relative to the pack.
+    source_path = models.CharField(max_length=1024, blank=True, default="", editable=False)
+    source_text = models.TextField(blank=True, default="", editable=False)
+    source_sha256 = models.CharField(max_length=64, blank=True, default="", editable=False)
+    metadata_path = models.CharField(max_length=1024, blank=True, default="", editable=False)
+    metadata_text = models.TextField(blank=True, default="", editable=False)
+    metadata_sha256 = models.CharField(max_length=64, blank=True, default="", editable=False)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 

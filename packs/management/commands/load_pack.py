@@ -1,0 +1,37 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from packs.loader import PackInvalid
+from packs.management.commands._packargs import pack_dirs, read_all, report_failures
+from packs.sync import load_packs
+
+PROGRESS_FROM = 100  # workflows; smaller packs load too fast for a progress line to help
+
+
+class Command(BaseCommand):
+    help = "Load pack directories into the database: print the plan, then apply it in one transaction."
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="*", help="pack directories (each with a pack.yaml)")
+        parser.add_argument("--all", metavar="DIR", help="load every pack directory under DIR")
+        parser.add_argument("--dry-run", action="store_true", help="print the plan, write nothing")
+        parser.add_argument("--no-prune", action="store_true", help="keep workflows no longer on disk")
+
+    def handle(self, *args, **options):
+        specs, failures = read_all(pack_dirs(options["paths"], options["all"]))
+        if failures:
+            report_failures(self.stdout, self.style, failures)
+            raise CommandError(f"{len(failures)} pack(s) invalid; nothing was written")
+        for spec in specs:
+            if len(spec.workflows) >= PROGRESS_FROM:
+                self.stdout.write(f"reading {spec.ref}: {len(spec.workflows)} workflows checked")
+        try:
+            plans = load_packs(specs, prune=not options["no_prune"], dry_run=options["dry_run"])
+        except PackInvalid as exc:
+            report_failures(self.stdout, self.style, [exc])
+            raise CommandError("nothing was written") from None
+        for plan in plans:
+            self.stdout.write("\n".join(plan.lines()))
+        written = sum(plan.rows_written for plan in plans)
+        verb = "would write" if options["dry_run"] else "wrote"
+        summary = "; ".join(plan.summary() for plan in plans)
+        self.stdout.write(self.style.SUCCESS(f"{len(plans)} pack(s): {summary}. {verb} {written} row(s)."))

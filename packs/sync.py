@@ -1,0 +1,179 @@
+"""Make the database agree with packs read from disk: plan first, then apply.
+
+`plan_pack` compares a PackSpec with the rows it would replace and says, per workflow,
+create / update (which fields) / unchanged / delete. `load_packs` applies the plans of
+several packs in one transaction with bulk writes: any problem and nothing is written.
+A second load of unchanged files writes no row.
+"""
+
+from dataclasses import asdict, dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from attune import validators
+from packs.loader import PackInvalid, PackSpec, Problem
+from packs.models import Pack
+from workflows.models import Workflow
+
+CREATE, UPDATE, UNCHANGED, DELETE = "create", "update", "unchanged", "delete"
+PAST = {CREATE: "created", UPDATE: "updated", DELETE: "deleted", UNCHANGED: "unchanged"}
+MANIFEST_DEFAULTS = {
+    "tags": [], "conf_schema": {}, "meta": {}, "dependencies": [], "runtime_deps": [], "is_standard": False,
+    "worker_selector": {}, "worker_tolerations": [], "worker_affinity": {},
+}  # fmt: skip
+
+
+@dataclass
+class WorkflowChange:
+    ref: str
+    action: str
+    fields: list[str] = field(default_factory=list)
+    id: int | None = None
+
+
+@dataclass
+class PackPlan:
+    ref: str
+    action: str
+    fields: list[str] = field(default_factory=list)
+    workflows: list[WorkflowChange] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    source_dir: str = ""
+
+    def count(self, action: str) -> int:
+        return sum(1 for change in self.workflows if change.action == action)
+
+    @property
+    def rows_written(self) -> int:
+        pack_rows = 0 if self.action == UNCHANGED else 1
+        return pack_rows + sum(1 for change in self.workflows if change.action != UNCHANGED)
+
+    def summary(self) -> str:
+        counts = ", ".join(
+            f"{self.count(action)} {PAST[action]}" for action in (CREATE, UPDATE, DELETE, UNCHANGED)
+        )
+        return f"pack {self.ref} {PAST[self.action]}; workflows: {counts}"
+
+    def lines(self) -> list[str]:
+        """The plan as a person reads it, one change per line."""
+        head = f"pack {self.ref}: {self.action}"
+        if self.fields:
+            head += f" ({', '.join(self.fields)})"
+        lines = [head]
+        for change in self.workflows:
+            detail = f" ({', '.join(change.fields)})" if change.fields else ""
+            lines.append(f"  {change.action:<9} {change.ref}{detail}")
+        lines += [f"  note: {note}" for note in self.notes]
+        return lines
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _differences(instance, values: dict) -> list[str]:
+    return [name for name, value in values.items() if getattr(instance, name) != value]
+
+
+def _check_ownership(spec: PackSpec, pack: Pack | None) -> None:
+    """A workflow ref already owned by another pack is an error, never a takeover."""
+    refs = [workflow.ref for workflow in spec.workflows]
+    owned = Workflow.objects.filter(ref__in=refs)
+    if pack is not None:
+        owned = owned.exclude(pack=pack)
+    problems = [
+        Problem(spec.source_dir, f"workflow '{ref}' already belongs to pack '{owner}'", ref=ref)
+        for ref, owner in owned.values_list("ref", "pack__ref")
+    ]
+    if problems:
+        raise PackInvalid(spec.source_dir, problems, spec.ref)
+
+
+def _config_note(pack: Pack | None, pack_fields: dict) -> list[str]:
+    """Config an operator set is kept when the manifest gives none; say if it no longer fits."""
+    if pack is None or "config" in pack_fields:
+        return []
+    problems = validators.config_problems(pack_fields["conf_schema"], pack.config)
+    return [f"config kept from the database does not match the new conf_schema: {p}" for p in problems]
+
+
+def plan_pack(spec: PackSpec, prune: bool = True) -> tuple[PackPlan, dict]:
+    """Compare `spec` with the database; return the plan and what applying it needs."""
+    pack = Pack.objects.filter(ref=spec.ref).first()
+    _check_ownership(spec, pack)
+    # Disk is the source of truth: a key the manifest drops goes back to its default. Config
+    # is the exception, since operators set it: it changes only when the manifest gives one.
+    pack_fields = {**MANIFEST_DEFAULTS, **spec.fields}
+    existing = {w.ref: w for w in pack.workflows.all()} if pack else {}
+    notes = [*spec.notes, *_config_note(pack, pack_fields)]
+    plan = PackPlan(spec.ref, CREATE if pack is None else UPDATE, notes=notes, source_dir=spec.source_dir)
+    if pack is not None:
+        plan.fields = _differences(pack, pack_fields)
+        plan.action = UPDATE if plan.fields else UNCHANGED
+    for workflow in spec.workflows:
+        current = existing.get(workflow.ref)
+        if current is None:
+            plan.workflows.append(WorkflowChange(workflow.ref, CREATE))
+        else:
+            changed = _differences(current, workflow.fields)
+            plan.workflows.append(
+                WorkflowChange(workflow.ref, UPDATE if changed else UNCHANGED, changed, current.pk)
+            )
+    on_disk = {workflow.ref for workflow in spec.workflows}
+    for ref, current in sorted(existing.items()):
+        if ref not in on_disk:
+            plan.workflows.append(WorkflowChange(ref, DELETE if prune else UNCHANGED, id=current.pk))
+            if not prune:
+                plan.notes.append(f"{ref}: not on disk, kept (--no-prune)")
+    return plan, {"pack": pack, "pack_fields": pack_fields, "existing": existing}
+
+
+def apply_plan(spec: PackSpec, plan: PackPlan, context: dict) -> Pack:
+    """Write what `plan` says, with bulk operations (queries do not grow per workflow)."""
+    pack = context["pack"]
+    if pack is None:
+        pack = Pack.objects.create(ref=spec.ref, **context["pack_fields"])
+    elif plan.fields:
+        for name in plan.fields:
+            setattr(pack, name, context["pack_fields"][name])
+        pack.save(update_fields=[*plan.fields, "updated"])
+    specs = {workflow.ref: workflow for workflow in spec.workflows}
+    by_action = {
+        action: [c for c in plan.workflows if c.action == action] for action in (CREATE, UPDATE, DELETE)
+    }
+    created = Workflow.objects.bulk_create(
+        [Workflow(ref=c.ref, pack=pack, **specs[c.ref].fields) for c in by_action[CREATE]]
+    )
+    for change, workflow in zip(by_action[CREATE], created, strict=True):
+        change.id = workflow.pk
+    _bulk_update(context["existing"], specs, by_action[UPDATE])
+    if by_action[DELETE]:
+        Workflow.objects.filter(pk__in=[c.id for c in by_action[DELETE]]).delete()
+    return pack
+
+
+def _bulk_update(existing: dict, specs: dict, changes: list[WorkflowChange]) -> None:
+    if not changes:
+        return
+    now = timezone.now()
+    rows, names = [], set()
+    for change in changes:
+        workflow = existing[change.ref]
+        for name in change.fields:
+            setattr(workflow, name, specs[change.ref].fields[name])
+        workflow.updated = now
+        rows.append(workflow)
+        names.update(change.fields)
+    Workflow.objects.bulk_update(rows, [*sorted(names), "updated"])
+
+
+def load_packs(specs: list[PackSpec], prune: bool = True, dry_run: bool = False) -> list[PackPlan]:
+    """Plan and apply every pack in one transaction; `dry_run` plans and writes nothing."""
+    plans = []
+    with transaction.atomic():
+        for spec in specs:
+            plan, context = plan_pack(spec, prune)
+            if not dry_run:
+                apply_plan(spec, plan, context)
+            plans.append(plan)
+    return plans
