@@ -26,6 +26,13 @@ def is_api_path(path: str) -> bool:
     return path.startswith(API_PREFIXES) or path in ("/api", "/auth")
 
 
+def body_limit(path: str) -> int | None:
+    """Pack archives may be larger than JSON bodies; everything else gets the JSON limit."""
+    if path.rstrip("/").endswith("/packs/upload"):
+        return settings.ATTUNE_UPLOAD_MAX_BYTES
+    return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+
 def _content_length(request) -> int:
     try:
         return int(request.META.get("CONTENT_LENGTH") or 0)
@@ -40,7 +47,7 @@ class ApiErrorEnvelopeMiddleware:
     def __call__(self, request):
         if not is_api_path(request.path):
             return self.get_response(request)
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        limit = body_limit(request.path)
         if limit is not None and _content_length(request) > limit:
             return JsonResponse(
                 error_body(413, f"Request body exceeds the limit of {limit} bytes"), status=413

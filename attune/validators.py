@@ -36,12 +36,20 @@ JSON_SCHEMA_MARKERS = {
 }
 
 
+# Taken by collection endpoints (`POST /api/v1/packs/register`, `/upload`).
+RESERVED_PACK_REFS = {"register", "upload"}
+
+
 def validate_pack_ref(value: str) -> None:
     if not isinstance(value, str) or not PACK_REF_RE.match(value):
         raise ValidationError(
             "Pack ref must be 1-64 characters of lowercase letters, digits, '_' or '-', "
             "starting with a lowercase letter (no dots).",
             code="invalid_ref",
+        )
+    if value in RESERVED_PACK_REFS:
+        raise ValidationError(
+            f"'{value}' is reserved by the API; choose another pack ref.", code="reserved_ref"
         )
 
 

@@ -9,6 +9,20 @@ from rest_framework.routers import SimpleRouter
 from attune.api import Conflict, data_response, success_response
 
 
+class ActionModelPermissions(DjangoModelPermissions):
+    """Django model permissions by HTTP method, or by `view.action_permissions[action]`.
+
+    Extra actions (register, sync, ...) name the permissions they need explicitly; an
+    action listed with `[]` needs only an authenticated user.
+    """
+
+    def has_permission(self, request, view):
+        required = getattr(view, "action_permissions", {}).get(getattr(view, "action", None))
+        if required is None:
+            return super().has_permission(request, view)
+        return bool(request.user and request.user.is_authenticated and request.user.has_perms(required))
+
+
 class ValuesListMixin:
     """List rows straight from `.values()` instead of model instances and a serializer.
 
@@ -39,7 +53,7 @@ class EnvelopeModelViewSet(ValuesListMixin, mixins.RetrieveModelMixin, viewsets.
     lookup_field = "ref"
     # Refs contain dots; anything up to the next slash is the ref.
     lookup_value_regex = r"[^/]+"
-    permission_classes = [IsAuthenticated, DjangoModelPermissions]
+    permission_classes = [IsAuthenticated, ActionModelPermissions]
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
     serializer_classes: dict = {}
 

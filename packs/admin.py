@@ -1,8 +1,15 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 
 from attune.admin_forms import PrettyJSONField, TagsFormField
+from packs import disk
+from packs.archive import ArchiveRejected
+from packs.loader import PackInvalid
 from packs.models import Pack
 from workflows.models import Workflow
 
@@ -35,11 +42,16 @@ class PackForm(forms.ModelForm):
         field_classes = {name: PrettyJSONField for name in JSON_FIELDS}
 
 
+class UploadForm(forms.Form):
+    file = forms.FileField(help_text="A .tar.gz, .tgz or .zip archive of the pack.")
+    force = forms.BooleanField(required=False, help_text="Replace the pack if it is registered already.")
+
+
 class WorkflowInline(admin.TabularInline):
     """The pack's workflows, read-only, each linking to its own change page."""
 
     model = Workflow
-    fields = ("ref", "label", "version", "enabled")
+    fields = ("ref", "label", "version", "enabled", "source_path", "source_sha256", "metadata_path")
     readonly_fields = fields
     show_change_link = True
     can_delete = False
@@ -54,8 +66,9 @@ class PackAdmin(admin.ModelAdmin):
     list_display = ("ref", "label", "version", "workflow_count", "is_standard", "updated")
     list_filter = ("is_standard",)
     search_fields = ("ref", "label", "description")
-    readonly_fields = ("created", "updated")
+    readonly_fields = ("source_dir", "manifest_sha256", "manifest_text", "created", "updated")
     inlines = [WorkflowInline]
+    actions = ["sync_from_disk"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(workflow_count=Count("workflows"))
@@ -63,3 +76,45 @@ class PackAdmin(admin.ModelAdmin):
     @admin.display(description="Workflows", ordering="workflow_count")
     def workflow_count(self, pack):
         return pack.workflow_count
+
+    @admin.action(description="Sync selected packs from disk", permissions=["change"])
+    def sync_from_disk(self, request, queryset):
+        for pack in queryset:
+            try:
+                plan = disk.sync(pack)
+            except PackInvalid as exc:
+                problems = "; ".join(str(p) for p in exc.problems[:10])
+                self.message_user(
+                    request, f"{pack.ref}: not synced, nothing written: {problems}", messages.ERROR
+                )
+            except disk.PathNotAllowed as exc:
+                self.message_user(request, f"{pack.ref}: not synced: {exc}", messages.ERROR)
+            else:
+                self.message_user(request, " | ".join(plan.lines()), messages.SUCCESS)
+
+    def get_urls(self):
+        upload = self.admin_site.admin_view(self.upload_view)
+        return [path("upload/", upload, name="packs_pack_upload"), *super().get_urls()]
+
+    def upload_view(self, request):
+        """Upload an archive: the same code path as POST /api/v1/packs/upload."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = UploadForm(request.POST or None, request.FILES or None)
+        problems = []
+        if request.method == "POST" and form.is_valid():
+            if form.cleaned_data["force"] and not self.has_change_permission(request):
+                raise PermissionDenied
+            upload = form.cleaned_data["file"]
+            try:
+                pack, plan = disk.upload(upload, upload.name, form.cleaned_data["force"])
+            except PackInvalid as exc:
+                problems = [str(problem) for problem in exc.problems]
+            except (ArchiveRejected, disk.PackExists) as exc:
+                form.add_error("file", str(exc))
+            else:
+                self.message_user(request, " | ".join(plan.lines()), messages.SUCCESS)
+                return redirect("admin:packs_pack_change", pack.pk)
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
+                   "problems": problems, "title": "Upload pack"}  # fmt: skip
+        return TemplateResponse(request, "admin/packs/pack/upload.html", context)

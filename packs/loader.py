@@ -73,9 +73,10 @@ class Problem:
 class PackInvalid(Exception):
     """The pack at `path` has problems; nothing of it may be written."""
 
-    def __init__(self, path, problems: list[Problem], pack_ref: str = ""):
+    def __init__(self, path, problems: list[Problem], pack_ref: str = "", workflows_checked: int = 0):
         super().__init__(f"{path}: {len(problems)} problem(s)")
         self.path, self.problems, self.pack_ref = str(path), problems, pack_ref
+        self.workflows_checked = workflows_checked
 
 
 @dataclass
@@ -106,6 +107,7 @@ class _Reader:
     def __init__(self, root: Path):
         self.root = root
         self.problems: list[Problem] = []
+        self.workflows_checked = 0
         self.max_bytes = settings.ATTUNE_PACK_MAX_FILE_BYTES
 
     def problem(self, file, message, doc: YamlDocument | None = None, pointer: str = "", ref: str = ""):
@@ -174,7 +176,7 @@ def read_pack(pack_dir) -> PackSpec:
     workflow_specs, notes = _workflows(reader, spec)
     spec.workflows, spec.notes = workflow_specs, [*spec.notes, *notes]
     if reader.problems:
-        raise PackInvalid(root, reader.problems, spec.ref)
+        raise PackInvalid(root, reader.problems, spec.ref, reader.workflows_checked)
     return spec
 
 
@@ -350,6 +352,7 @@ def _check_keys(reader, relative, doc, allowed, ref) -> None:
 
 def _workflow_spec(reader, pack, metadata, graph, graph_source, meta_file, meta_doc) -> WorkflowSpec | None:
     """Check one workflow's metadata and graph; return its spec if it has no problem."""
+    reader.workflows_checked += 1
     before = len(reader.problems)
     ref = metadata["ref"]
     reader.check(meta_file, meta_doc, "/ref", ref, validators.validate_workflow_ref)

@@ -4,6 +4,7 @@ from rest_framework.exceptions import PermissionDenied
 
 from attune import schema
 from attune.viewsets import EnvelopeModelViewSet
+from packs.disk_views import PackDiskActions
 from packs.filters import PackFilter
 from packs.models import Pack
 from packs.serializers import (
@@ -54,7 +55,7 @@ UPDATE = {
     ),
 )
 @extend_schema(tags=["packs"])
-class PackViewSet(EnvelopeModelViewSet):
+class PackViewSet(PackDiskActions, EnvelopeModelViewSet):
     """Automation packs, addressed by ref."""
 
     entity = "Pack"

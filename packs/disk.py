@@ -1,0 +1,102 @@
+"""Pack operations on the server's disk, shared by the API and the admin.
+
+Requests may only make the server read directories inside ATTUNE_PACKS_DIR (after
+resolving symlinks). Registering, uploading and syncing all end in `packs.sync.load_packs`:
+one transaction, the whole pack or nothing.
+"""
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+
+from packs import archive
+from packs.loader import PackInvalid, PackSpec, Problem, read_pack
+from packs.models import Pack
+from packs.sync import PackPlan, load_packs
+
+
+class PathNotAllowed(Exception):
+    """The path is outside ATTUNE_PACKS_DIR."""
+
+
+class PackExists(Exception):
+    """The pack is registered already and `force` was not given."""
+
+
+def packs_dir() -> Path:
+    return Path(settings.ATTUNE_PACKS_DIR).resolve()
+
+
+def resolve_in_packs_dir(path: str) -> Path:
+    """`path` (absolute, or relative to the packs directory) resolved, if it stays inside."""
+    root = packs_dir()
+    resolved = (root / path).resolve()
+    if resolved != root and not resolved.is_relative_to(root):
+        raise PathNotAllowed(f"'{path}' is outside the packs directory {root}")
+    return resolved
+
+
+def read_registered(pack: Pack) -> PackSpec:
+    """Re-read a pack from the directory it was loaded from (which must be in the packs dir)."""
+    if not pack.source_dir:
+        raise PackInvalid(pack.ref, [Problem("pack.yaml", "this pack was not loaded from disk")], pack.ref)
+    return read_pack(resolve_in_packs_dir(pack.source_dir))
+
+
+def register(path: str, force: bool = False) -> tuple[Pack, PackPlan]:
+    """Load the pack directory at `path` (inside the packs directory)."""
+    spec = read_pack(resolve_in_packs_dir(path))
+    if not force and Pack.objects.filter(ref=spec.ref).exists():
+        raise PackExists(f"Pack '{spec.ref}' already exists; send force=true to update it")
+    return _load(spec)
+
+
+def sync(pack: Pack, dry_run: bool = False) -> PackPlan:
+    spec = read_registered(pack)
+    if spec.ref != pack.ref:
+        problem = Problem("pack.yaml", f"ref is now '{spec.ref}', but this pack is '{pack.ref}'")
+        raise PackInvalid(pack.source_dir, [problem], pack.ref)
+    return load_packs([spec], dry_run=dry_run)[0]
+
+
+def _load(spec: PackSpec) -> tuple[Pack, PackPlan]:
+    plan = load_packs([spec])[0]
+    return Pack.objects.get(ref=spec.ref), plan
+
+
+def upload(fileobj, filename: str, force: bool = False) -> tuple[Pack, PackPlan]:
+    """Unpack an archive into ATTUNE_PACKS_DIR/<ref> and register it.
+
+    The archive is unpacked into a staging directory next to its final place and moved in
+    only once the pack has been read and checked; a failure leaves no file and no row.
+    """
+    root = packs_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".upload-", dir=root))
+    try:
+        unpacked_dir = staging / "unpacked"
+        unpacked_dir.mkdir()
+        unpacked = archive.extract(fileobj, filename, unpacked_dir)
+        spec = read_pack(unpacked)
+        if not force and Pack.objects.filter(ref=spec.ref).exists():
+            raise PackExists(f"Pack '{spec.ref}' already exists; send force=true to replace it")
+        return _install(unpacked, root / spec.ref, staging)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _install(unpacked: Path, target: Path, staging: Path) -> tuple[Pack, PackPlan]:
+    """Swap the unpacked pack into `target` and load it from there; undo both on failure."""
+    previous = staging / "previous"
+    if target.exists():
+        target.rename(previous)
+    unpacked.rename(target)
+    try:
+        return _load(read_pack(target))
+    except BaseException:
+        shutil.rmtree(target, ignore_errors=True)
+        if previous.exists():
+            previous.rename(target)
+        raise
