@@ -14,9 +14,22 @@ SEED = 20240501
 VERBS = ["deploy", "restart", "rotate", "backup", "notify", "scale", "drain", "sync", "audit", "patch"]
 NOUNS = ["service", "database", "cluster", "certificate", "queue", "cache", "node", "bucket", "dns", "vpn"]
 TAGS = [
-    "ops", "incident", "nightly", "security", "network", "storage", "k8s", "aws", "gcp",
-    "linux", "windows", "compliance", "billing", "oncall", "experimental",
-]  # fmt: skip
+    "ops",
+    "incident",
+    "nightly",
+    "security",
+    "network",
+    "storage",
+    "k8s",
+    "aws",
+    "gcp",
+    "linux",
+    "windows",
+    "compliance",
+    "billing",
+    "oncall",
+    "experimental",
+]
 BATCH_SIZE = 500
 
 

@@ -176,12 +176,19 @@ def free_port() -> int:
 
 def start_server(port: int, workers: int, log_path: Path) -> subprocess.Popen:
     command = [
-        sys.executable, "-m", "gunicorn", "attune.wsgi:application",
-        "--bind", f"{HOST}:{port}",
-        "--workers", str(workers),
-        "--worker-class", "sync",
-        "--log-level", "warning",
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "attune.wsgi:application",
+        "--bind",
+        f"{HOST}:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "sync",
+        "--log-level",
+        "warning",
+    ]
     with log_path.open("wb") as log:
         # DJANGO_SETTINGS_MODULE=bench.settings comes from the environment; attune.wsgi only
         # sets a default, so the server is Attune's own entry point with the floor URL added.

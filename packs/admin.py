@@ -115,6 +115,11 @@ class PackAdmin(admin.ModelAdmin):
             else:
                 self.message_user(request, " | ".join(plan.lines()), messages.SUCCESS)
                 return redirect("admin:packs_pack_change", pack.pk)
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
-                   "problems": problems, "title": "Upload pack"}  # fmt: skip
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "form": form,
+            "problems": problems,
+            "title": "Upload pack",
+        }
         return TemplateResponse(request, "admin/packs/pack/upload.html", context)

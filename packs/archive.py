@@ -69,7 +69,7 @@ def _make_dirs(destination: Path, relative: PurePosixPath) -> Path:
 
 def _extract_tar(fileobj, destination: Path, budget: _Budget) -> None:
     try:
-        archive = tarfile.open(fileobj=fileobj, mode="r:*")
+        archive = tarfile.open(fileobj=fileobj, mode="r:*")  # noqa: SIM115 - closed by the with below
     except tarfile.TarError as exc:
         raise ArchiveRejected(f"not a readable tar archive: {exc}") from None
     with archive:

@@ -9,6 +9,7 @@ from rest_framework.parsers import MultiPartParser
 from attune import schema
 from attune.api import Conflict, data_response
 from packs import disk
+from packs.archive import ArchiveRejected
 from packs.disk_serializers import (
     PlanSerializer,
     RegisteredSerializer,
@@ -17,7 +18,6 @@ from packs.disk_serializers import (
     UploadSerializer,
     ValidationResultSerializer,
 )
-from packs.archive import ArchiveRejected
 from packs.loader import PackInvalid
 from packs.models import Pack
 from packs.serializers import PackSerializer
@@ -86,7 +86,7 @@ class PackDiskActions:
             401: schema.UNAUTHORIZED,
             403: OUTSIDE,
             409: schema.CONFLICT,
-        },  # fmt: skip
+        },
     )
     @action(detail=False, methods=["post"])
     def register(self, request):
@@ -108,7 +108,7 @@ class PackDiskActions:
             409: schema.CONFLICT,
             413: schema.PAYLOAD_TOO_LARGE,
             415: schema.UNSUPPORTED_MEDIA_TYPE,
-        },  # fmt: skip
+        },
     )
     @action(detail=False, methods=["post"], parser_classes=[MultiPartParser])
     def upload(self, request):
@@ -130,7 +130,7 @@ class PackDiskActions:
             401: schema.UNAUTHORIZED,
             403: schema.FORBIDDEN,
             404: schema.NOT_FOUND,
-        },  # fmt: skip
+        },
     )
     @action(detail=True, methods=["post"], url_path="workflows/sync")
     def sync(self, request, ref=None):
@@ -163,7 +163,7 @@ class PackDiskActions:
             401: schema.UNAUTHORIZED,
             403: OUTSIDE,
             404: schema.NOT_FOUND,
-        },  # fmt: skip
+        },
     )
     @action(detail=True, methods=["post"], url_path="workflows/validate", url_name="validate-workflows")
     def validate_workflows(self, request, ref=None):
@@ -191,7 +191,7 @@ class PackDiskActions:
             401: schema.UNAUTHORIZED,
             403: OUTSIDE,
             404: schema.NOT_FOUND,
-        },  # fmt: skip
+        },
     )
     @action(detail=True, methods=["get"])
     def plan(self, request, ref=None):

@@ -51,8 +51,21 @@ ACTION_KEYS = {
     "reference_allowed_pack_refs",
 }
 # Components of an Attune pack this version stores nothing of yet.
-NOT_LOADED_DIRS = {"sensors", "rules", "triggers", "policies", "permission_sets", "runtimes",
-                   "dashboards", "queues", "caches", "tests", "icon", "lib", "etc"}  # fmt: skip
+NOT_LOADED_DIRS = {
+    "sensors",
+    "rules",
+    "triggers",
+    "policies",
+    "permission_sets",
+    "runtimes",
+    "dashboards",
+    "queues",
+    "caches",
+    "tests",
+    "icon",
+    "lib",
+    "etc",
+}
 
 
 @dataclass(frozen=True)
@@ -235,8 +248,18 @@ def _check_pack_fields(reader: _Reader, doc: YamlDocument, fields: dict) -> None
         reader.problem(MANIFEST, f"{key_of['label']}: must be 1-255 characters", doc, f"/{key_of['label']}")
     if "is_standard" in fields and not isinstance(fields["is_standard"], bool):
         reader.problem(MANIFEST, "system: must be true or false", doc, "/system")
-    for name in ("version", "tags", "conf_schema", "config", "meta", "dependencies", "runtime_deps",
-                 "worker_selector", "worker_tolerations", "worker_affinity"):  # fmt: skip
+    for name in (
+        "version",
+        "tags",
+        "conf_schema",
+        "config",
+        "meta",
+        "dependencies",
+        "runtime_deps",
+        "worker_selector",
+        "worker_tolerations",
+        "worker_affinity",
+    ):
         if name in fields:
             for rule in Pack._meta.get_field(name).validators or [validators.validate_tags]:
                 reader.check(MANIFEST, doc, f"/{key_of[name]}", fields[name], rule)
@@ -357,8 +380,13 @@ def _workflow_spec(reader, pack, metadata, graph, graph_source, meta_file, meta_
     ref = metadata["ref"]
     reader.check(meta_file, meta_doc, "/ref", ref, validators.validate_workflow_ref)
     if isinstance(ref, str) and pack.ref and not ref.startswith(f"{pack.ref}."):
-        reader.problem(meta_file, f"ref '{ref}' belongs to another pack: it must start with '{pack.ref}.'",
-                       meta_doc, "/ref", ref)  # fmt: skip
+        reader.problem(
+            meta_file,
+            f"ref '{ref}' belongs to another pack: it must start with '{pack.ref}.'",
+            meta_doc,
+            "/ref",
+            ref,
+        )
     ref = ref if isinstance(ref, str) else ""
     name = ref.partition(".")[2] or ref
     fields = {
@@ -379,9 +407,13 @@ def _workflow_spec(reader, pack, metadata, graph, graph_source, meta_file, meta_
     if len(reader.problems) > before:
         return None
     fields.update(
-        source_path=graph_source.path, source_text=graph_source.text, source_sha256=graph_source.sha256,
-        metadata_path="", metadata_text="", metadata_sha256="",
-    )  # fmt: skip
+        source_path=graph_source.path,
+        source_text=graph_source.text,
+        source_sha256=graph_source.sha256,
+        metadata_path="",
+        metadata_text="",
+        metadata_sha256="",
+    )
     return WorkflowSpec(ref, fields)
 
 

@@ -19,9 +19,16 @@ from workflows.models import Workflow
 CREATE, UPDATE, UNCHANGED, DELETE = "create", "update", "unchanged", "delete"
 PAST = {CREATE: "created", UPDATE: "updated", DELETE: "deleted", UNCHANGED: "unchanged"}
 MANIFEST_DEFAULTS = {
-    "tags": [], "conf_schema": {}, "meta": {}, "dependencies": [], "runtime_deps": [], "is_standard": False,
-    "worker_selector": {}, "worker_tolerations": [], "worker_affinity": {},
-}  # fmt: skip
+    "tags": [],
+    "conf_schema": {},
+    "meta": {},
+    "dependencies": [],
+    "runtime_deps": [],
+    "is_standard": False,
+    "worker_selector": {},
+    "worker_tolerations": [],
+    "worker_affinity": {},
+}
 
 
 @dataclass

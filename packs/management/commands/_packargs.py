@@ -35,8 +35,12 @@ def report_failures(stdout, style, failures: list[PackInvalid]) -> None:
     """Compiler-style lines: path/file:line:column: message."""
     for failure in failures:
         for problem in failure.problems:
-            stdout.write(style.ERROR(f"{Path(failure.path) / problem.file if problem.file != failure.path else problem.file}"
-                                     f"{_location(problem)}: {problem.message}"))  # fmt: skip
+            stdout.write(
+                style.ERROR(
+                    f"{Path(failure.path) / problem.file if problem.file != failure.path else problem.file}"
+                    f"{_location(problem)}: {problem.message}"
+                )
+            )
 
 
 def _location(problem) -> str:
