@@ -4,8 +4,8 @@ PyYAML's SafeLoader, made stricter for automation content:
 * a duplicate key is an error (PyYAML would silently keep the last one);
 * mapping keys must be strings, and values must be JSON types (no dates, no binary);
 * anchors and aliases may not expand past `max_nodes` nodes ("billion laughs");
-* every value's position is kept, as a JSON pointer -> (line, column) map, so later checks
-  can point at the line a problem is on.
+* every value's position is kept, as a JSON pointer -> (line, column) of the value, so
+  later checks can point at the line a problem is on.
 Only SafeLoader's constructors are used: tags such as !!python/object are refused.
 """
 
@@ -115,9 +115,7 @@ def _positions(root) -> dict[str, tuple[int, int]]:
         if isinstance(node, MappingNode):
             for key_node, value_node in node.value:
                 if isinstance(key_node, ScalarNode):
-                    child = f"{pointer}/{_escape(str(key_node.value))}"
-                    positions.setdefault(child, _mark(key_node))
-                    stack.append((child, value_node))
+                    stack.append((f"{pointer}/{_escape(str(key_node.value))}", value_node))
         elif isinstance(node, SequenceNode):
             for index, child_node in enumerate(node.value):
                 stack.append((f"{pointer}/{index}", child_node))

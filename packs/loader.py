@@ -237,32 +237,29 @@ def _pack_spec(reader: _Reader, doc: YamlDocument, manifest: SourceFile) -> Pack
     return PackSpec(ref if isinstance(ref, str) else "", fields, str(reader.root), notes=notes)
 
 
-def _check_pack_fields(reader: _Reader, doc: YamlDocument, fields: dict) -> None:
-    from packs.models import Pack  # the model's field rules, applied to the manifest
+# The model's field rules, for the manifest values that fill those fields.
+PACK_FIELD_RULES = {
+    "version": validators.validate_semver,
+    "tags": validators.validate_tags,
+    "conf_schema": validators.validate_param_schema,
+    "config": validators.validate_object,
+    "meta": validators.validate_object,
+    "dependencies": validators.validate_pack_ref_list,
+    "runtime_deps": validators.validate_string_list,
+    "worker_selector": validators.validate_labels,
+    "worker_tolerations": validators.validate_list,
+    "worker_affinity": validators.validate_object,
+    "label": lambda value: _text(value, 1, 255),
+    "description": lambda value: _text(value, 0, None),
+    "is_standard": lambda value: _boolean(value),
+}
 
-    key_of = {name: _first(doc.data, keys)[0] for name, keys in MANIFEST_FIELDS.items()}
-    for name in ("label", "description"):
-        if name in fields and not isinstance(fields[name], str):
-            reader.problem(MANIFEST, f"{key_of[name]}: must be text", doc, f"/{key_of[name]}")
-    if isinstance(fields.get("label"), str) and not 1 <= len(fields["label"]) <= 255:
-        reader.problem(MANIFEST, f"{key_of['label']}: must be 1-255 characters", doc, f"/{key_of['label']}")
-    if "is_standard" in fields and not isinstance(fields["is_standard"], bool):
-        reader.problem(MANIFEST, "system: must be true or false", doc, "/system")
-    for name in (
-        "version",
-        "tags",
-        "conf_schema",
-        "config",
-        "meta",
-        "dependencies",
-        "runtime_deps",
-        "worker_selector",
-        "worker_tolerations",
-        "worker_affinity",
-    ):
+
+def _check_pack_fields(reader: _Reader, doc: YamlDocument, fields: dict) -> None:
+    for name, rule in PACK_FIELD_RULES.items():
         if name in fields:
-            for rule in Pack._meta.get_field(name).validators or [validators.validate_tags]:
-                reader.check(MANIFEST, doc, f"/{key_of[name]}", fields[name], rule)
+            key = _first(doc.data, MANIFEST_FIELDS[name])[0]
+            reader.check(MANIFEST, doc, f"/{key}", fields[name], rule)
     if isinstance(fields.get("tags"), list):
         with contextlib.suppress(ValidationError):  # already reported
             fields["tags"] = validators.normalize_tags(fields["tags"])
