@@ -79,6 +79,7 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["ENGINE"] = "attune.db.sqlite3"  # knows SQLite's real parameter limit
     # IMMEDIATE takes the write lock at BEGIN, so two writers queue on the busy timeout
     # instead of one failing with "database is locked" halfway through a transaction.
     DATABASES["default"]["OPTIONS"] = {

@@ -111,13 +111,21 @@ def test_unknown_manifest_keys_and_other_folders_are_noted(make_pack_dir):
         ("ref: demo\nlabel: [unclosed\n", "pack.yaml:3:1: "),
         ("- just\n- a list\n", "pack.yaml:1:1: the top level must be a mapping, not a list"),
         ("", "pack.yaml: the top level must be a mapping, not empty"),
-        ('ref: demo\nlabel: A\nlabel: B\ndescription: d\nversion: "1.0.0"\n', "pack.yaml:3:1: duplicate key 'label' (first defined on line 2)"),
+        (
+            'ref: demo\nlabel: A\nlabel: B\ndescription: d\nversion: "1.0.0"\n',
+            "pack.yaml:3:1: duplicate key 'label' (first defined on line 2)",
+        ),
         ("ref: !!python/object/apply:os.system [ls]\n", "pack.yaml:1:6: could not determine a constructor"),
-        ('ref: demo\nlabel: L\ndescription: d\nversion: 1.0\n', "pack.yaml:4:10: version: '1.0' is not a semantic version"),
+        (
+            "ref: demo\nlabel: L\ndescription: d\nversion: 1.0\n",
+            "pack.yaml:4:10: version: '1.0' is not a semantic version",
+        ),
         ('ref: Demo\nlabel: L\ndescription: d\nversion: "1.0.0"\n', "pack.yaml:1:6: ref: Pack ref must be"),
         ('ref: demo\ndescription: d\nversion: "1.0.0"\n', "pack.yaml:1:1: 'label' is required"),
-        ('ref: demo\nlabel: L\ndescription: d\nversion: "1.0.0"\nconf_schema: {p: {type: integer}}\nconfig: {p: x}\n',
-         "pack.yaml:6:9: config does not match conf_schema"),
+        (
+            'ref: demo\nlabel: L\ndescription: d\nversion: "1.0.0"\nconf_schema: {p: {type: integer}}\nconfig: {p: x}\n',
+            "pack.yaml:6:9: config does not match conf_schema",
+        ),
     ],
 )
 def test_bad_manifest_is_reported_with_its_location(make_pack_dir, text, expected):
@@ -149,7 +157,9 @@ def test_alias_bomb_is_refused_quickly(make_pack_dir):
     started = time.perf_counter()
     problems = problems_of(pack.path)
     assert time.perf_counter() - started < 1.0
-    assert problems == ["workflows/bomb.yaml:1:1: the document expands to more than 100000 nodes through anchors and aliases"]
+    assert problems == [
+        "workflows/bomb.yaml:1:1: the document expands to more than 100000 nodes through anchors and aliases"
+    ]
 
 
 def test_file_over_the_size_cap(make_pack_dir, settings):
@@ -191,7 +201,9 @@ def test_workflow_file_must_stay_inside_actions_workflows(make_pack_dir, workflo
     pack = make_pack_dir("demo")
     pack.write("actions/deploy.yaml", f"ref: demo.deploy\nworkflow_file: '{workflow_file}'\n")
     problems = problems_of(pack.path)
-    assert any(p.startswith("actions/deploy.yaml:2:16: workflow_file:") and message in p for p in problems), problems
+    assert any(p.startswith("actions/deploy.yaml:2:16: workflow_file:") and message in p for p in problems), (
+        problems
+    )
 
 
 def test_missing_workflow_file(make_pack_dir):
@@ -219,13 +231,22 @@ def test_two_files_with_the_same_ref(make_pack_dir):
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("parameters:\n  host: {type: strng}\ntasks:\n  - name: a\n", "workflows/bad.yaml:2:3: parameters: Invalid schema"),
+        (
+            "parameters:\n  host: {type: strng}\ntasks:\n  - name: a\n",
+            "workflows/bad.yaml:2:3: parameters: Invalid schema",
+        ),
         ("output: [1]\ntasks:\n  - name: a\n", "workflows/bad.yaml:1:9: output: Must be a JSON object"),
         ("tasks: []\n", "workflows/bad.yaml:1:8: 'tasks' must be a non-empty list of tasks."),
         ("tasks:\n  - name: a\n  - name: a\n", "workflows/bad.yaml:3:11: Task name 'a' is used twice."),
-        ("tags: ['a,b']\ntasks:\n  - name: a\n", "workflows/bad.yaml:1:7: tags: Tag 'a,b' must not contain a comma."),
+        (
+            "tags: ['a,b']\ntasks:\n  - name: a\n",
+            "workflows/bad.yaml:1:7: tags: Tag 'a,b' must not contain a comma.",
+        ),
         ("enabled: 'yes'\ntasks:\n  - name: a\n", "workflows/bad.yaml:1:10: enabled: must be true or false"),
-        ("version: 2\ntasks:\n  - name: a\n", "workflows/bad.yaml:1:10: version: '2' is not a semantic version"),
+        (
+            "version: 2\ntasks:\n  - name: a\n",
+            "workflows/bad.yaml:1:10: version: '2' is not a semantic version",
+        ),
     ],
 )
 def test_invalid_workflow_fields_use_the_api_validators(make_pack_dir, text, expected):
@@ -242,11 +263,18 @@ def test_every_problem_is_listed_at_once(make_pack_dir):
     pack.write("actions/three.yaml", "workflow_file: workflows/three.workflow.yaml\n")
     pack.write("actions/workflows/three.workflow.yaml", "tasks:\n  - name: x\n")
     problems = problems_of(pack.path)
-    assert [p.split(":")[0] for p in problems] == ["actions/three.yaml", "workflows/one.yaml", "workflows/two.yaml"]
+    assert [p.split(":")[0] for p in problems] == [
+        "actions/three.yaml",
+        "workflows/one.yaml",
+        "workflows/two.yaml",
+    ]
 
 
 def test_unknown_action_key_is_an_error(make_pack_dir):
     pack = make_pack_dir("demo").action_workflow("deploy")
-    pack.write("actions/deploy.yaml", "ref: demo.deploy\nworkflow_file: workflows/deploy.workflow.yaml\nparamters: {}\n")
+    pack.write(
+        "actions/deploy.yaml",
+        "ref: demo.deploy\nworkflow_file: workflows/deploy.workflow.yaml\nparamters: {}\n",
+    )
     (problem,) = problems_of(pack.path)
     assert problem.startswith("actions/deploy.yaml:3:12: unknown key 'paramters'")
