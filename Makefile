@@ -29,6 +29,7 @@ migrate: setup env
 run: migrate
 	$(LOAD_ENV) && $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(LOAD_ENV) && $(BIN)/python manage.py ensure_admin
+	$(LOAD_ENV) && $(BIN)/python manage.py install_examples
 	@echo "Serving on http://127.0.0.1:8000  -  API docs: http://127.0.0.1:8000/docs  -  admin: http://127.0.0.1:8000/admin"
 	$(LOAD_ENV) && $(BIN)/python manage.py runserver 127.0.0.1:8000
 

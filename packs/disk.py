@@ -32,7 +32,10 @@ def packs_dir() -> Path:
 def resolve_in_packs_dir(path: str) -> Path:
     """`path` (absolute, or relative to the packs directory) resolved, if it stays inside."""
     root = packs_dir()
-    resolved = (root / path).resolve()
+    try:
+        resolved = (root / path).resolve()
+    except (OSError, RuntimeError) as exc:  # a symlink loop, a name too long, ...
+        raise PackInvalid(path, [Problem(str(path), f"the path cannot be resolved: {exc}")]) from None
     if resolved != root and not resolved.is_relative_to(root):
         raise PathNotAllowed(f"'{path}' is outside the packs directory {root}")
     return resolved

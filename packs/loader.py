@@ -121,6 +121,7 @@ class _Reader:
         self.root = root
         self.problems: list[Problem] = []
         self.workflows_checked = 0
+        self.files_read: set[str] = set()
         self.max_bytes = settings.ATTUNE_PACK_MAX_FILE_BYTES
 
     def problem(self, file, message, doc: YamlDocument | None = None, pointer: str = "", ref: str = ""):
@@ -128,6 +129,7 @@ class _Reader:
         self.problems.append(Problem(str(file), message, line, column, ref))
 
     def read(self, relative: str) -> SourceFile | None:
+        self.files_read.add(relative)
         path = self.root / relative
         try:
             info = path.lstat()
@@ -278,7 +280,7 @@ def _workflows(reader: _Reader, pack: PackSpec) -> tuple[list[WorkflowSpec], lis
         spec = _standalone_workflow(reader, pack, relative)
         specs += [spec] if spec else []
     _check_unique_refs(reader, specs)
-    notes += _not_loaded(reader.root)
+    notes += _not_loaded(reader)
     return specs, notes
 
 
@@ -293,12 +295,24 @@ def _yaml_files(root: Path, folder: str) -> list[str]:
     )
 
 
-def _not_loaded(root: Path) -> list[str]:
-    return [
-        f"{entry.name}/: not loaded yet (this version stores workflows only)"
-        for entry in sorted(root.iterdir())
-        if entry.is_dir() and not entry.is_symlink() and entry.name in NOT_LOADED_DIRS
+def _not_loaded(reader: _Reader) -> list[str]:
+    """Say what the pack holds that this version does not load, so nothing is silently skipped."""
+    root = reader.root
+    folders = sorted(
+        e.name for e in root.iterdir() if e.is_dir() and not e.is_symlink() and e.name in NOT_LOADED_DIRS
+    )
+    notes = [f"{name}/: not loaded yet (this version stores workflows only)" for name in folders]
+    others = [
+        relative
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+        and (relative := path.relative_to(root).as_posix()) not in reader.files_read
+        and relative.split("/")[0] not in NOT_LOADED_DIRS
     ]
+    if others:
+        shown = ", ".join(others[:10]) + (f" and {len(others) - 10} more" if len(others) > 10 else "")
+        notes.append(f"kept on disk, not loaded: {shown}")
+    return notes
 
 
 def _action_workflow(reader: _Reader, pack: PackSpec, relative: str):

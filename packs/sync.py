@@ -96,23 +96,29 @@ def _check_ownership(spec: PackSpec, pack: Pack | None) -> None:
         raise PackInvalid(spec.source_dir, problems, spec.ref)
 
 
-def _config_note(pack: Pack | None, pack_fields: dict) -> list[str]:
-    """Config an operator set is kept when the manifest gives none; say if it no longer fits."""
-    if pack is None or "config" in pack_fields:
+def _settle_config(pack: Pack | None, pack_fields: dict) -> list[str]:
+    """Operators own a pack's config: stored values win over the manifest's on a re-load.
+
+    The manifest's `config` seeds a new pack and fills keys the stored config lacks, so a
+    secret set on the server survives every load. Returns notes when the result no longer
+    fits the (new) conf_schema.
+    """
+    if pack is None:
         return []
-    problems = validators.config_problems(pack_fields["conf_schema"], pack.config)
-    return [f"config kept from the database does not match the new conf_schema: {p}" for p in problems]
+    pack_fields["config"] = {**pack_fields.get("config", {}), **pack.config}
+    problems = validators.config_problems(pack_fields["conf_schema"], pack_fields["config"])
+    return [f"stored config does not match the conf_schema: {problem}" for problem in problems]
 
 
 def plan_pack(spec: PackSpec, prune: bool = True) -> tuple[PackPlan, dict]:
     """Compare `spec` with the database; return the plan and what applying it needs."""
     pack = Pack.objects.filter(ref=spec.ref).first()
     _check_ownership(spec, pack)
-    # Disk is the source of truth: a key the manifest drops goes back to its default. Config
-    # is the exception, since operators set it: it changes only when the manifest gives one.
+    # Disk is the source of truth: a key the manifest drops goes back to its default
+    # (config excepted, see _settle_config).
     pack_fields = {**MANIFEST_DEFAULTS, **spec.fields}
+    notes = [*spec.notes, *_settle_config(pack, pack_fields)]
     existing = {w.ref: w for w in pack.workflows.all()} if pack else {}
-    notes = [*spec.notes, *_config_note(pack, pack_fields)]
     plan = PackPlan(spec.ref, CREATE if pack is None else UPDATE, notes=notes, source_dir=spec.source_dir)
     if pack is not None:
         plan.fields = _differences(pack, pack_fields)

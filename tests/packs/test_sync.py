@@ -156,3 +156,34 @@ def test_query_count_does_not_grow_with_the_number_of_workflows(db, make_pack_di
             load_packs([spec])
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_stored_config_wins_and_the_manifest_fills_missing_keys(db, make_pack_dir):
+    pack_dir = make_pack_dir("demo")
+    manifest = 'ref: demo\nlabel: D\ndescription: d\nversion: "1.0.0"\nconfig: {{{}}}\n'
+    pack_dir.write("pack.yaml", manifest.format("region: eu, size: small"))
+    load(pack_dir.path)
+    assert Pack.objects.get(ref="demo").config == {"region": "eu", "size": "small"}
+    Pack.objects.filter(ref="demo").update(config={"region": "us", "token": "set-on-server"})
+    pack_dir.write("pack.yaml", manifest.format("region: eu, size: large, zone: a"))
+    plan = load(pack_dir.path)
+    assert "config" in plan.fields
+    # Stored keys keep their values; keys only the manifest has are added.
+    assert Pack.objects.get(ref="demo").config == {
+        "region": "us",
+        "token": "set-on-server",
+        "size": "large",
+        "zone": "a",
+    }
+
+
+def test_unread_files_are_named_in_the_notes(db, make_pack_dir):
+    pack_dir = make_pack_dir("demo").action_workflow("deploy")
+    pack_dir.write("README.md", "# Demo\n")
+    pack_dir.write("actions/deploy.py", "print('hi')\n")
+    pack_dir.write("actions/workflows/orphan.workflow.yaml", "tasks: []\n")
+    plan = load(pack_dir.path)
+    assert (
+        "kept on disk, not loaded: README.md, actions/deploy.py, actions/workflows/orphan.workflow.yaml"
+        in plan.notes
+    )

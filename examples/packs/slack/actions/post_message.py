@@ -1,0 +1,35 @@
+"""slack.post_message: post a message with Slack's chat.postMessage and print the answer as JSON.
+
+Reads the action parameters as a JSON object on stdin and the bot token from the
+SLACK_BOT_TOKEN environment variable of the worker. Exit status 0 when Slack says ok.
+"""
+
+import json
+import os
+import sys
+import urllib.request
+
+API = "https://slack.com/api/chat.postMessage"
+FIELDS = ("channel", "text", "thread_ts", "unfurl_links")
+
+
+def main() -> int:
+    params = json.load(sys.stdin)
+    token = os.environ.get("SLACK_BOT_TOKEN")
+    if not token:
+        print(json.dumps({"ok": False, "error": "SLACK_BOT_TOKEN is not set"}))
+        return 1
+    request = urllib.request.Request(
+        API,
+        data=json.dumps({key: params[key] for key in FIELDS if key in params}).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json; charset=utf-8"},
+    )
+    with urllib.request.urlopen(request, timeout=15) as response:
+        answer = json.load(response)
+    result = {key: answer.get(key) for key in ("ok", "channel", "ts", "error")}
+    print(json.dumps(result))
+    return 0 if answer.get("ok") else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
