@@ -23,6 +23,11 @@ OPERATIONS = {
     ("post", "/api/v1/workflows"): ("create_workflow", "workflows"),
     ("put", "/api/v1/workflows/{ref}"): ("update_workflow", "workflows"),
     ("delete", "/api/v1/workflows/{ref}"): ("delete_workflow", "workflows"),
+    ("post", "/api/v1/packs/register"): ("register_pack", "packs"),
+    ("post", "/api/v1/packs/upload"): ("upload_pack", "packs"),
+    ("post", "/api/v1/packs/{ref}/workflows/sync"): ("sync_pack_workflows", "packs"),
+    ("post", "/api/v1/packs/{ref}/workflows/validate"): ("validate_pack_workflows", "packs"),
+    ("get", "/api/v1/packs/{ref}/plan"): ("plan_pack", "packs"),
 }
 
 
@@ -68,6 +73,9 @@ def test_api_operations_require_bearer_auth(spec):
         ("post", "/api/v1/packs", {"201", "400", "401", "403", "409"}),
         ("delete", "/api/v1/packs/{ref}", {"200", "401", "403", "404"}),
         ("post", "/auth/login", {"200", "400", "401", "429"}),
+        ("post", "/api/v1/packs/register", {"201", "400", "401", "403", "409"}),
+        ("post", "/api/v1/packs/upload", {"201", "400", "401", "403", "409", "413", "415"}),
+        ("post", "/api/v1/packs/{ref}/workflows/sync", {"200", "400", "401", "403", "404"}),
     ],
 )
 def test_error_responses_are_documented_with_the_envelope(spec, method, path, codes):
@@ -110,3 +118,15 @@ def test_docs_assets_come_from_the_sidecar(db):
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in page
     asset = APIClient().get("/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js")
     assert asset.status_code == 200
+
+
+def test_upload_documents_a_multipart_file(spec):
+    body = spec["paths"]["/api/v1/packs/upload"]["post"]["requestBody"]["content"]
+    assert list(body) == ["multipart/form-data"]
+    schema = body["multipart/form-data"]["schema"]
+    component = spec["components"]["schemas"][schema["$ref"].split("/")[-1]]
+    assert component["properties"]["file"] == {
+        "type": "string",
+        "format": "binary",
+        "description": component["properties"]["file"]["description"],
+    }
