@@ -101,7 +101,8 @@ def _extract_zip(fileobj, destination: Path, budget: _Budget) -> None:
             mode = info.external_attr >> 16
             if stat.S_ISLNK(mode):
                 raise ArchiveRejected(f"member '{info.filename}' is a link; links are not allowed")
-            if mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            kind = stat.S_IFMT(mode)  # 0 when the zip stored permission bits only
+            if kind and kind not in (stat.S_IFREG, stat.S_IFDIR):
                 raise ArchiveRejected(f"member '{info.filename}' is a device or special file")
             if relative is None:
                 continue

@@ -83,9 +83,16 @@ def upload(fileobj, filename: str, force: bool = False) -> tuple[Pack, PackPlan]
         unpacked_dir.mkdir()
         unpacked = archive.extract(fileobj, filename, unpacked_dir)
         spec = read_pack(unpacked)
+        target = root / spec.ref
         if not force and Pack.objects.filter(ref=spec.ref).exists():
             raise PackExists(f"Pack '{spec.ref}' already exists; send force=true to replace it")
-        return _install(unpacked, root / spec.ref, staging)
+        if not force and (target.exists() or target.is_symlink()):
+            # Files an operator put there (a checkout, another pack's source) are never
+            # replaced without force.
+            raise PackExists(
+                f"'{spec.ref}' already exists in the packs directory; send force=true to replace it"
+            )
+        return _install(unpacked, target, staging)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -93,7 +100,7 @@ def upload(fileobj, filename: str, force: bool = False) -> tuple[Pack, PackPlan]
 def _install(unpacked: Path, target: Path, staging: Path) -> tuple[Pack, PackPlan]:
     """Swap the unpacked pack into `target` and load it from there; undo both on failure."""
     previous = staging / "previous"
-    if target.exists():
+    if target.exists() or target.is_symlink():
         target.rename(previous)
     unpacked.rename(target)
     try:

@@ -135,7 +135,7 @@ class PackDiskActions:
     @action(detail=True, methods=["post"], url_path="workflows/sync")
     def sync(self, request, ref=None):
         pack = self.get_object()
-        dry_run = request.query_params.get("dry_run") == "true"
+        dry_run = self._dry_run(request)
         plan = self._run(disk.sync, pack, dry_run)
         workflows = [
             {"ref_name": c.ref, "created": c.action == CREATE, "warnings": [], "workflow_def_id": c.id}
@@ -169,8 +169,9 @@ class PackDiskActions:
     def validate_workflows(self, request, ref=None):
         pack = self.get_object()
         try:
-            spec = self._run(disk.read_registered, pack, reraise=PackInvalid)
-            count, errors = len(spec.workflows), {}
+            # A planned sync: every check a real sync makes (ownership too), no writes.
+            plan = self._run(disk.sync, pack, True, reraise=PackInvalid)
+            count, errors = sum(1 for change in plan.workflows if change.action != "delete"), {}
         except PackInvalid as exc:
             count, errors = exc.workflows_checked, problems_by_owner(exc)
         result = {
@@ -197,6 +198,14 @@ class PackDiskActions:
     def plan(self, request, ref=None):
         plan = self._run(disk.sync, self.get_object(), True)
         return data_response(plan.as_dict())
+
+    @staticmethod
+    def _dry_run(request) -> bool:
+        # Strict: a misspelt dry run must not turn into a real sync that deletes rows.
+        value = request.query_params.get("dry_run", "false")
+        if value not in ("true", "false"):
+            raise ValidationError({"dry_run": [f"Use true or false, not '{value}'."]})
+        return value == "true"
 
     def _run(self, operation, *args, reraise=()):
         """Call a packs.disk operation, turning its domain errors into API errors."""

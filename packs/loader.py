@@ -174,9 +174,12 @@ class _Reader:
 def read_pack(pack_dir) -> PackSpec:
     """Read and check the pack in `pack_dir`; raise PackInvalid with every problem."""
     root = Path(pack_dir)
-    if not root.is_dir():
-        raise PackInvalid(root, [Problem(str(root), "not a directory")])
-    root = root.resolve()
+    try:
+        if not root.is_dir():
+            raise PackInvalid(root, [Problem(str(root), "not a directory")])
+        root = root.resolve()
+    except (OSError, RuntimeError) as exc:  # name too long, symlink loop, permissions
+        raise PackInvalid(root, [Problem(str(root), f"cannot be read: {exc}")]) from None
     reader = _Reader(root)
     _check_tree(reader)
     manifest = reader.read(MANIFEST) if (root / MANIFEST).exists() else None
