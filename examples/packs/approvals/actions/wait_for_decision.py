@@ -15,8 +15,10 @@ import urllib.request
 
 
 def fetch(url: str, token: str) -> dict:
-    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
-    with urllib.request.urlopen(request, timeout=15) as response:
+    if not url.startswith("https://"):
+        raise SystemExit("APPROVALS_API_URL must be an https:// URL")
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})  # noqa: S310 - https checked above
+    with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310
         return json.load(response)
 
 
@@ -32,11 +34,15 @@ def main() -> int:
             print(f"poll failed, trying again: {exc}", file=sys.stderr)
         else:
             if request.get("status") in ("approved", "rejected"):
-                print(json.dumps({
-                    "decision": request["status"],
-                    "decided_by": request.get("decided_by", ""),
-                    "comment": request.get("comment", ""),
-                }))
+                print(
+                    json.dumps(
+                        {
+                            "decision": request["status"],
+                            "decided_by": request.get("decided_by", ""),
+                            "comment": request.get("comment", ""),
+                        }
+                    )
+                )
                 return 0
             if request.get("status") not in ("pending", None):
                 print(f"request is {request.get('status')!r}, not pending", file=sys.stderr)

@@ -24,7 +24,7 @@ def main() -> int:
         data=json.dumps({key: params[key] for key in FIELDS if key in params}).encode(),
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json; charset=utf-8"},
     )
-    with urllib.request.urlopen(request, timeout=15) as response:
+    with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310 - a fixed https URL
         answer = json.load(response)
     result = {key: answer.get(key) for key in ("ok", "channel", "ts", "error")}
     print(json.dumps(result))
