@@ -11,18 +11,10 @@ from packs import disk
 from packs.archive import ArchiveRejected
 from packs.loader import PackInvalid
 from packs.models import Pack
+from packs.serializers import JSON_ARRAY_FIELDS, JSON_OBJECT_FIELDS
 from workflows.models import Workflow
 
-JSON_FIELDS = (
-    "conf_schema",
-    "config",
-    "meta",
-    "dependencies",
-    "runtime_deps",
-    "worker_selector",
-    "worker_tolerations",
-    "worker_affinity",
-)
+JSON_FIELDS = (*JSON_OBJECT_FIELDS, *JSON_ARRAY_FIELDS)
 
 
 class PackForm(forms.ModelForm):

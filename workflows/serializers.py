@@ -20,6 +20,11 @@ SUMMARY_FIELDS = [
 ]
 
 
+WRITE_FIELDS = [
+    "ref", "pack_ref", "label", "description", "version", "param_schema", "out_schema", "definition", "tags", "enabled",
+]  # fmt: skip
+
+
 class WorkflowSummarySerializer(serializers.ModelSerializer):
     """One row of a workflow list."""
 
@@ -67,18 +72,7 @@ class WorkflowCreateSerializer(WorkflowWriteFields):
 
     class Meta:
         model = Workflow
-        fields = [
-            "ref",
-            "pack_ref",
-            "label",
-            "description",
-            "version",
-            "param_schema",
-            "out_schema",
-            "definition",
-            "tags",
-            "enabled",
-        ]
+        fields = WRITE_FIELDS
         # Uniqueness is decided by the database (409), not by a racy pre-check here.
         extra_kwargs = {"ref": {"validators": Workflow._meta.get_field("ref").validators}}
 
@@ -99,16 +93,5 @@ class WorkflowUpdateSerializer(WorkflowWriteFields):
 
     class Meta:
         model = Workflow
-        fields = [
-            "ref",
-            "pack_ref",
-            "label",
-            "description",
-            "version",
-            "param_schema",
-            "out_schema",
-            "definition",
-            "tags",
-            "enabled",
-        ]
+        fields = WRITE_FIELDS
         immutable_fields = ("ref", "pack_ref")
