@@ -99,14 +99,14 @@ class PackAdmin(admin.ModelAdmin):
                 raise PermissionDenied
             upload = form.cleaned_data["file"]
             try:
-                pack, plan = disk.upload(upload, upload.name, form.cleaned_data["force"])
+                plan = disk.upload(upload, upload.name, form.cleaned_data["force"])
             except PackInvalid as exc:
                 problems = [str(problem) for problem in exc.problems]
             except (ArchiveRejected, disk.PackExists) as exc:
                 form.add_error("file", str(exc))
             else:
                 self.message_user(request, " | ".join(plan.lines()), messages.SUCCESS)
-                return redirect("admin:packs_pack_change", pack.pk)
+                return redirect("admin:packs_pack_change", Pack.objects.get(ref=plan.ref).pk)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,

@@ -48,7 +48,7 @@ def read_registered(pack: Pack) -> PackSpec:
     return read_pack(resolve_in_packs_dir(pack.source_dir))
 
 
-def register(path: str, force: bool = False) -> tuple[Pack, PackPlan]:
+def register(path: str, force: bool = False) -> PackPlan:
     """Load the pack directory at `path` (inside the packs directory)."""
     spec = read_pack(resolve_in_packs_dir(path))
     if not force and Pack.objects.filter(ref=spec.ref).exists():
@@ -64,12 +64,11 @@ def sync(pack: Pack, dry_run: bool = False) -> PackPlan:
     return load_packs([spec], dry_run=dry_run)[0]
 
 
-def _load(spec: PackSpec) -> tuple[Pack, PackPlan]:
-    plan = load_packs([spec])[0]
-    return Pack.objects.get(ref=spec.ref), plan
+def _load(spec: PackSpec) -> PackPlan:
+    return load_packs([spec])[0]
 
 
-def upload(fileobj, filename: str, force: bool = False) -> tuple[Pack, PackPlan]:
+def upload(fileobj, filename: str, force: bool = False) -> PackPlan:
     """Unpack an archive into ATTUNE_PACKS_DIR/<ref> and register it.
 
     The archive is unpacked into a staging directory next to its final place and moved in
@@ -97,7 +96,7 @@ def upload(fileobj, filename: str, force: bool = False) -> tuple[Pack, PackPlan]
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _install(unpacked: Path, target: Path, staging: Path) -> tuple[Pack, PackPlan]:
+def _install(unpacked: Path, target: Path, staging: Path) -> PackPlan:
     """Swap the unpacked pack into `target` and load it from there; undo both on failure."""
     previous = staging / "previous"
     if target.exists() or target.is_symlink():

@@ -1,6 +1,5 @@
 """The pack-from-disk endpoints: register, upload, sync, validate, plan."""
 
-from django.db.models import Count
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -19,7 +18,6 @@ from packs.disk_serializers import (
     ValidationResultSerializer,
 )
 from packs.loader import PackInvalid
-from packs.models import Pack
 from packs.serializers import PackSerializer
 from packs.sync import CREATE, UNCHANGED, UPDATE
 
@@ -63,14 +61,10 @@ class PackDiskActions:
         "plan": [],
     }
 
-    def _registered(self, pack, plan, status_code):
-        pack = (
-            Pack.objects.annotate(workflow_count=Count("workflows"))
-            .prefetch_related("workflows")
-            .get(pk=pack.pk)
-        )
+    def _registered(self, plan):
+        pack = self.get_queryset().get(ref=plan.ref)
         body = {"pack": PackSerializer(pack).data, "plan": plan.as_dict()}
-        return data_response(body, "Pack registered successfully", status_code)
+        return data_response(body, "Pack registered successfully", 201)
 
     def _require_change_for_force(self, force: bool):
         if force and not self.request.user.has_perm("packs.change_pack"):
@@ -93,8 +87,8 @@ class PackDiskActions:
         body = RegisterSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         self._require_change_for_force(body.validated_data["force"])
-        pack, plan = self._run(disk.register, body.validated_data["path"], body.validated_data["force"])
-        return self._registered(pack, plan, 201)
+        plan = self._run(disk.register, body.validated_data["path"], body.validated_data["force"])
+        return self._registered(plan)
 
     @extend_schema(
         operation_id="upload_pack",
@@ -116,8 +110,8 @@ class PackDiskActions:
         body.is_valid(raise_exception=True)
         self._require_change_for_force(body.validated_data["force"])
         upload = body.validated_data["file"]
-        pack, plan = self._run(disk.upload, upload, upload.name, body.validated_data["force"])
-        return self._registered(pack, plan, 201)
+        plan = self._run(disk.upload, upload, upload.name, body.validated_data["force"])
+        return self._registered(plan)
 
     @extend_schema(
         operation_id="sync_pack_workflows",
