@@ -47,6 +47,7 @@ lint: setup
 
 bench: setup
 	$(TEST_ENV) $(BIN)/python bench/list_workflows.py
+	$(TEST_ENV) $(BIN)/python bench/load_pack.py
 
 clean:
 	rm -rf $(VENV) staticfiles var .pytest_cache .ruff_cache

@@ -4,6 +4,8 @@ Each rule is one function raising django.core.exceptions.ValidationError, attach
 model field, so the API serializers, the admin forms and the pack loader all apply it.
 """
 
+import functools
+import json
 import re
 
 from django.core.exceptions import ValidationError
@@ -185,21 +187,33 @@ def schema_problems(value) -> list[str]:
     """Every problem with a parameter/output/config schema, in either accepted form."""
     if not isinstance(value, dict):
         return ["Must be a JSON object: a JSON Schema or a flat {name: {type, ...}} map."]
+    try:
+        key = json.dumps(value, sort_keys=True)
+    except (TypeError, ValueError):
+        return ["Must contain JSON values only."]
+    return list(_schema_problems(key))
+
+
+@functools.lru_cache(maxsize=1024)
+def _schema_problems(key: str) -> tuple[str, ...]:
+    # Cached on the schema's JSON text: packs repeat parameter shapes, and checking a schema
+    # against the metaschema costs about a millisecond each time.
+    value = json.loads(key)
     if not is_json_schema(value):
         problems = _flat_problems(value)
         if problems:
-            return problems
+            return tuple(problems)
     schema = to_json_schema(value)
     declared = schema.get("type", "object")
     if declared != "object" and not (isinstance(declared, list) and "object" in declared):
-        return ["A parameter schema describes an object: its 'type' must be 'object'."]
+        return ("A parameter schema describes an object: its 'type' must be 'object'.",)
     validator_class = validators.validator_for(schema, default=Draft202012Validator)
     try:
         validator_class.check_schema(schema)
     except SchemaError as exc:
         where = "/".join(str(p) for p in exc.absolute_path)
-        return [f"Invalid schema at '{where or '/'}': {exc.message}."]
-    return _default_problems(schema, validator_class)
+        return (f"Invalid schema at '{where or '/'}': {exc.message}.",)
+    return tuple(_default_problems(schema, validator_class))
 
 
 def validate_param_schema(value) -> None:
