@@ -66,7 +66,8 @@ class _StrictLoader(_SafeBase):
                 continue
             if not isinstance(key_node, ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
                 line, column = _mark(key_node)
-                raise YamlError(f"mapping keys must be strings, not {key_node.value!r}", line, column)
+                shown = repr(key_node.value) if isinstance(key_node, ScalarNode) else "a list or mapping"
+                raise YamlError(f"mapping keys must be strings, not {shown}", line, column)
             if key_node.value in seen:
                 line, column = _mark(key_node)
                 first = seen[key_node.value]

@@ -73,13 +73,13 @@ class PackAdmin(admin.ModelAdmin):
     def sync_from_disk(self, request, queryset):
         for pack in queryset:
             try:
-                plan = disk.sync(pack)
+                plan = disk.sync(pack, check=disk.deletion_guard(request.user))
             except PackInvalid as exc:
                 problems = "; ".join(str(p) for p in exc.problems[:10])
                 self.message_user(
                     request, f"{pack.ref}: not synced, nothing written: {problems}", messages.ERROR
                 )
-            except disk.PathNotAllowed as exc:
+            except (disk.PathNotAllowed, disk.PruneNotAllowed) as exc:
                 self.message_user(request, f"{pack.ref}: not synced: {exc}", messages.ERROR)
             else:
                 self.message_user(request, " | ".join(plan.lines()), messages.SUCCESS)
@@ -99,10 +99,12 @@ class PackAdmin(admin.ModelAdmin):
                 raise PermissionDenied
             upload = form.cleaned_data["file"]
             try:
-                plan = disk.upload(upload, upload.name, form.cleaned_data["force"])
+                plan = disk.upload(
+                    upload, upload.name, form.cleaned_data["force"], disk.deletion_guard(request.user)
+                )
             except PackInvalid as exc:
                 problems = [str(problem) for problem in exc.problems]
-            except (ArchiveRejected, disk.PackExists) as exc:
+            except (ArchiveRejected, disk.PackExists, disk.PruneNotAllowed) as exc:
                 form.add_error("file", str(exc))
             else:
                 self.message_user(request, " | ".join(plan.lines()), messages.SUCCESS)

@@ -14,7 +14,7 @@ from django.conf import settings
 from packs import archive
 from packs.loader import PackInvalid, PackSpec, Problem, read_pack
 from packs.models import Pack
-from packs.sync import PackPlan, load_packs
+from packs.sync import DELETE, PackPlan, load_packs
 
 
 class PathNotAllowed(Exception):
@@ -23,6 +23,24 @@ class PathNotAllowed(Exception):
 
 class PackExists(Exception):
     """The pack is registered already and `force` was not given."""
+
+
+class PruneNotAllowed(Exception):
+    """The plan deletes workflows and the user may not delete workflows."""
+
+
+def deletion_guard(user):
+    """A plan check: pruning workflows needs the workflow delete permission, as deleting does."""
+
+    def check(plan: PackPlan) -> None:
+        deleted = plan.count(DELETE)
+        if deleted and not user.has_perm("workflows.delete_workflow"):
+            raise PruneNotAllowed(
+                f"Pack '{plan.ref}': the plan deletes {deleted} workflow(s) no longer on disk, "
+                "which needs the workflows.delete_workflow permission"
+            )
+
+    return check
 
 
 def packs_dir() -> Path:
@@ -48,27 +66,27 @@ def read_registered(pack: Pack) -> PackSpec:
     return read_pack(resolve_in_packs_dir(pack.source_dir))
 
 
-def register(path: str, force: bool = False) -> PackPlan:
+def register(path: str, force: bool = False, check=None) -> PackPlan:
     """Load the pack directory at `path` (inside the packs directory)."""
     spec = read_pack(resolve_in_packs_dir(path))
     if not force and Pack.objects.filter(ref=spec.ref).exists():
         raise PackExists(f"Pack '{spec.ref}' already exists; send force=true to update it")
-    return _load(spec)
+    return _load(spec, check)
 
 
-def sync(pack: Pack, dry_run: bool = False) -> PackPlan:
+def sync(pack: Pack, dry_run: bool = False, check=None) -> PackPlan:
     spec = read_registered(pack)
     if spec.ref != pack.ref:
         problem = Problem("pack.yaml", f"ref is now '{spec.ref}', but this pack is '{pack.ref}'")
         raise PackInvalid(pack.source_dir, [problem], pack.ref)
-    return load_packs([spec], dry_run=dry_run)[0]
+    return load_packs([spec], dry_run=dry_run, check=check)[0]
 
 
-def _load(spec: PackSpec) -> PackPlan:
-    return load_packs([spec])[0]
+def _load(spec: PackSpec, check=None) -> PackPlan:
+    return load_packs([spec], check=check)[0]
 
 
-def upload(fileobj, filename: str, force: bool = False) -> PackPlan:
+def upload(fileobj, filename: str, force: bool = False, check=None) -> PackPlan:
     """Unpack an archive into ATTUNE_PACKS_DIR/<ref> and register it.
 
     The archive is unpacked into a staging directory next to its final place and moved in
@@ -91,19 +109,19 @@ def upload(fileobj, filename: str, force: bool = False) -> PackPlan:
             raise PackExists(
                 f"'{spec.ref}' already exists in the packs directory; send force=true to replace it"
             )
-        return _install(unpacked, target, staging)
+        return _install(unpacked, target, staging, check)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _install(unpacked: Path, target: Path, staging: Path) -> PackPlan:
+def _install(unpacked: Path, target: Path, staging: Path, check=None) -> PackPlan:
     """Swap the unpacked pack into `target` and load it from there; undo both on failure."""
     previous = staging / "previous"
     if target.exists() or target.is_symlink():
         target.rename(previous)
     unpacked.rename(target)
     try:
-        return _load(read_pack(target))
+        return _load(read_pack(target), check)
     except BaseException:
         shutil.rmtree(target, ignore_errors=True)
         if previous.exists():

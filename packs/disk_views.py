@@ -66,6 +66,9 @@ class PackDiskActions:
         body = {"pack": PackSerializer(pack).data, "plan": plan.as_dict()}
         return data_response(body, "Pack registered successfully", 201)
 
+    def _guard(self):
+        return disk.deletion_guard(self.request.user)
+
     def _require_change_for_force(self, force: bool):
         if force and not self.request.user.has_perm("packs.change_pack"):
             raise PermissionDenied("force=true replaces a registered pack, which needs packs.change_pack")
@@ -87,7 +90,9 @@ class PackDiskActions:
         body = RegisterSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         self._require_change_for_force(body.validated_data["force"])
-        plan = self._run(disk.register, body.validated_data["path"], body.validated_data["force"])
+        plan = self._run(
+            disk.register, body.validated_data["path"], body.validated_data["force"], self._guard()
+        )
         return self._registered(plan)
 
     @extend_schema(
@@ -110,7 +115,7 @@ class PackDiskActions:
         body.is_valid(raise_exception=True)
         self._require_change_for_force(body.validated_data["force"])
         upload = body.validated_data["file"]
-        plan = self._run(disk.upload, upload, upload.name, body.validated_data["force"])
+        plan = self._run(disk.upload, upload, upload.name, body.validated_data["force"], self._guard())
         return self._registered(plan)
 
     @extend_schema(
@@ -130,7 +135,7 @@ class PackDiskActions:
     def sync(self, request, ref=None):
         pack = self.get_object()
         dry_run = self._dry_run(request)
-        plan = self._run(disk.sync, pack, dry_run)
+        plan = self._run(disk.sync, pack, dry_run, self._guard())
         workflows = [
             {"ref_name": c.ref, "created": c.action == CREATE, "warnings": [], "workflow_def_id": c.id}
             for c in plan.workflows
@@ -209,7 +214,7 @@ class PackDiskActions:
             raise
         except PackInvalid as exc:
             raise ValidationError(problems_by_file(exc)) from None
-        except disk.PathNotAllowed as exc:
+        except (disk.PathNotAllowed, disk.PruneNotAllowed) as exc:
             raise PermissionDenied(str(exc)) from None
         except disk.PackExists as exc:
             raise Conflict(str(exc)) from None

@@ -271,6 +271,8 @@ def _check_pack_fields(reader: _Reader, doc: YamlDocument, fields: dict) -> None
     if isinstance(fields.get("conf_schema"), dict) and isinstance(fields.get("config"), dict):
         for message in validators.config_problems(fields["conf_schema"], fields["config"]):
             reader.problem(MANIFEST, f"config does not match conf_schema: {message}", doc, "/config")
+    if isinstance(fields.get("dependencies"), list) and doc.data.get("ref") in fields["dependencies"]:
+        reader.problem(MANIFEST, "dependencies: a pack cannot depend on itself", doc, "/dependencies")
 
 
 def _workflows(reader: _Reader, pack: PackSpec) -> tuple[list[WorkflowSpec], list[str]]:
@@ -327,6 +329,9 @@ def _action_workflow(reader: _Reader, pack: PackSpec, relative: str):
         return None, f"{relative}: action, not loaded yet (only workflow actions are)"
     ref = doc.data.get("ref")
     _check_keys(reader, relative, doc, ACTION_KEYS, str(ref or ""))
+    if ref is None:
+        reader.problem(relative, "'ref' is required in a workflow action (e.g. ref: <pack>.<name>)", doc)
+        return None, None
     graph_path = _workflow_file_path(reader, relative, doc)
     if graph_path is None:
         return None, None
@@ -338,9 +343,6 @@ def _action_workflow(reader: _Reader, pack: PackSpec, relative: str):
     for key in ("parameters", "output"):
         if key not in metadata and key in graph.data:
             metadata[key] = graph.data[key]
-    if "ref" not in doc.data:
-        reader.problem(relative, "'ref' is required in a workflow action (e.g. ref: <pack>.<name>)", doc)
-        return None, None
     spec = _workflow_spec(reader, pack, metadata, graph, graph_source, relative, doc)
     if spec is not None:
         spec.fields.update(metadata_path=relative, metadata_text=source.text, metadata_sha256=source.sha256)
@@ -413,7 +415,8 @@ def _workflow_spec(reader, pack, metadata, graph, graph_source, meta_file, meta_
         "out_schema": metadata.get("output"),
         "definition": {k: v for k, v in graph.data.items() if k not in METADATA_KEYS or k == "version"},
     }
-    _check_workflow_fields(reader, fields, meta_file, meta_doc, ref)
+    version_given = "version" in metadata or "version" in graph.data
+    _check_workflow_fields(reader, fields, meta_file, meta_doc, ref, check_version=version_given)
     for problem in definition_problems(fields["definition"]):
         if problem.severity == "error":
             line, column = graph.position(problem.path)
@@ -431,7 +434,7 @@ def _workflow_spec(reader, pack, metadata, graph, graph_source, meta_file, meta_
     return WorkflowSpec(ref, fields)
 
 
-def _check_workflow_fields(reader, fields, file, doc, ref) -> None:
+def _check_workflow_fields(reader, fields, file, doc, ref, check_version: bool) -> None:
     checks = (
         ("label", "/label", lambda v: _text(v, 1, 255)),
         ("description", "/description", lambda v: _text(v, 0, None)),
@@ -444,6 +447,8 @@ def _check_workflow_fields(reader, fields, file, doc, ref) -> None:
     for name, pointer, rule in checks:
         if name in ("param_schema", "out_schema") and fields[name] is None:
             continue
+        if name == "version" and not check_version:
+            continue  # the pack's version, checked (and reported) with pack.yaml
         reader.check(file, doc, pointer, fields[name], rule, ref)
     if isinstance(fields["tags"], list):
         with contextlib.suppress(ValidationError):  # already reported

@@ -180,12 +180,20 @@ def _bulk_update(existing: dict, specs: dict, changes: list[WorkflowChange]) -> 
     Workflow.objects.bulk_update(rows, [*sorted(names), "updated"])
 
 
-def load_packs(specs: list[PackSpec], prune: bool = True, dry_run: bool = False) -> list[PackPlan]:
-    """Plan and apply every pack in one transaction; `dry_run` plans and writes nothing."""
+def load_packs(
+    specs: list[PackSpec], prune: bool = True, dry_run: bool = False, check=None
+) -> list[PackPlan]:
+    """Plan and apply every pack in one transaction; `dry_run` plans and writes nothing.
+
+    `check(plan)`, when given, runs before a plan is applied and may raise to refuse it (the
+    API uses it to require the workflow delete permission for a plan that prunes).
+    """
     plans = []
     with transaction.atomic():
         for spec in specs:
             plan, context = plan_pack(spec, prune)
+            if check is not None:
+                check(plan)
             if not dry_run:
                 apply_plan(spec, plan, context)
             plans.append(plan)

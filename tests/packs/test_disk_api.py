@@ -501,3 +501,27 @@ def test_register_reads_the_pack_dir_without_touching_its_files(api_client, demo
     before = {p: p.read_bytes() for p in packs_dir.rglob("*") if p.is_file()}
     assert api_client.post(REGISTER, {"path": "demo"}).status_code == 201
     assert {p: p.read_bytes() for p in packs_dir.rglob("*") if p.is_file()} == before
+
+
+# --- pruning needs the workflow delete permission -------------------------------------------
+
+
+def test_sync_that_prunes_needs_the_workflow_delete_permission(make_user, registered):
+    (registered.path / "workflows/nightly.yaml").unlink()
+    before = rows()
+    changer = client_for(make_user("changer", perms=["packs.change_pack"]))
+    body = assert_error(changer.post(sync_url("demo")), 403, "FORBIDDEN")
+    assert "workflows.delete_workflow" in body["error"]
+    assert rows() == before
+    pruner = client_for(make_user("pruner", perms=["packs.change_pack", "workflows.delete_workflow"]))
+    response = pruner.post(sync_url("demo"))
+    assert response.status_code == 200
+    assert changes(response.json()["data"]["plan"])["demo.nightly"] == ("delete", [])
+    assert "demo.nightly" not in rows()
+
+
+def test_sync_without_deletions_needs_only_the_pack_change_permission(make_user, registered):
+    registered.standalone("nightly", label="Renamed")
+    changer = client_for(make_user("changer", perms=["packs.change_pack"]))
+    assert changer.post(sync_url("demo")).status_code == 200
+    assert rows()["demo.nightly"][1] == "Renamed"

@@ -278,3 +278,37 @@ def test_unknown_action_key_is_an_error(make_pack_dir):
     )
     (problem,) = problems_of(pack.path)
     assert problem.startswith("actions/deploy.yaml:3:12: unknown key 'paramters'")
+
+
+def test_a_pack_cannot_depend_on_itself(make_pack_dir):
+    pack = make_pack_dir("demo")
+    pack.write(
+        "pack.yaml", 'ref: demo\nlabel: D\ndescription: d\nversion: "1.0.0"\ndependencies: [core, demo]\n'
+    )
+    assert problems_of(pack.path) == ["pack.yaml:5:15: dependencies: a pack cannot depend on itself"]
+
+
+def test_an_invalid_pack_version_is_reported_once(make_pack_dir):
+    pack = make_pack_dir("demo").standalone("one").standalone("two")
+    pack.write("workflows/one.yaml", "tasks:\n  - name: a\n")
+    pack.write("workflows/two.yaml", "tasks:\n  - name: a\n")
+    pack.write("pack.yaml", "ref: demo\nlabel: D\ndescription: d\nversion: one\n")
+    assert problems_of(pack.path) == [
+        "pack.yaml:4:10: version: 'one' is not a semantic version (MAJOR.MINOR.PATCH, e.g. 1.0.0)."
+    ]
+
+
+def test_a_complex_mapping_key_is_named_plainly(make_pack_dir):
+    pack = make_pack_dir("demo")
+    pack.write("workflows/odd.yaml", "? [a, b]\n: 1\n")
+    assert problems_of(pack.path) == [
+        "workflows/odd.yaml:1:3: mapping keys must be strings, not a list or mapping"
+    ]
+
+
+def test_a_workflow_action_without_ref_is_reported_on_the_action_file(make_pack_dir):
+    pack = make_pack_dir("demo")
+    pack.write("actions/deploy.yaml", "workflow_file: workflows/missing.workflow.yaml\n")
+    assert problems_of(pack.path) == [
+        "actions/deploy.yaml:1:1: 'ref' is required in a workflow action (e.g. ref: <pack>.<name>)"
+    ]
