@@ -1,6 +1,7 @@
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.test import Client
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -50,6 +51,17 @@ def api_client(make_user):
 def reader_client(make_user):
     """A client authenticated as an active user without any model permission."""
     return client_for(make_user("reader"))
+
+
+@pytest.fixture
+def admin_browser(make_user):
+    """A browser logged in to the Django admin as a staff superuser."""
+    user = make_user("boss", superuser=True)
+    user.is_staff = True
+    user.save()
+    browser = Client()
+    browser.force_login(user)
+    return browser
 
 
 @pytest.fixture

@@ -3,21 +3,10 @@
 import json
 
 import pytest
-from django.test import Client
 
 from packs.models import Pack
 from tests.conftest import DEFINITION
 from workflows.models import Workflow
-
-
-@pytest.fixture
-def admin_browser(make_user):
-    user = make_user("boss", superuser=True)
-    user.is_staff = True
-    user.save()
-    browser = Client()
-    browser.force_login(user)
-    return browser
 
 
 def workflow_form(pack, **overrides):

@@ -17,16 +17,6 @@ NIGHTLY = b"label: Nightly\ntasks:\n  - name: only\n    action: core.echo\n"
 
 
 @pytest.fixture
-def admin_browser(make_user):
-    user = make_user("boss", superuser=True)
-    user.is_staff = True
-    user.save()
-    browser = Client()
-    browser.force_login(user)
-    return browser
-
-
-@pytest.fixture
 def staff_browser(make_user):
     """A staff user who may view and change packs but not add them."""
 
