@@ -111,6 +111,8 @@ class PackDiskActions:
     )
     @action(detail=False, methods=["post"], parser_classes=[MultiPartParser])
     def upload(self, request):
+        # Size: the middleware refuses a Content-Length over ATTUNE_UPLOAD_MAX_BYTES, and
+        # Django reads no further than the declared length.
         body = UploadSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         self._require_change_for_force(body.validated_data["force"])

@@ -21,6 +21,7 @@ from attune.yamlio import YamlDocument, YamlError, load_yaml
 from workflows.validation import definition_problems
 
 MANIFEST = "pack.yaml"
+PROGRESS_EVERY = 100  # workflows between progress reports
 YAML_SUFFIXES = (".yaml", ".yml")
 # pack.yaml keys and the model field each fills; the alternatives Attune's registration
 # reads come second, and the documented name wins when both are present.
@@ -117,8 +118,9 @@ class PackSpec:
 class _Reader:
     """Collects problems while reading one pack, so every problem is reported at once."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, progress=None):
         self.root = root
+        self.progress = progress
         self.problems: list[Problem] = []
         self.workflows_checked = 0
         self.files_read: set[str] = set()
@@ -171,8 +173,11 @@ class _Reader:
                 self.problem(file, f"{pointer.strip('/')}: {message}", doc, pointer, ref)
 
 
-def read_pack(pack_dir) -> PackSpec:
-    """Read and check the pack in `pack_dir`; raise PackInvalid with every problem."""
+def read_pack(pack_dir, progress=None) -> PackSpec:
+    """Read and check the pack in `pack_dir`; raise PackInvalid with every problem.
+
+    `progress(count)`, when given, is called after every PROGRESS_EVERY workflows read.
+    """
     root = Path(pack_dir)
     try:
         if not root.is_dir():
@@ -180,7 +185,7 @@ def read_pack(pack_dir) -> PackSpec:
         root = root.resolve()
     except (OSError, RuntimeError) as exc:  # name too long, symlink loop, permissions
         raise PackInvalid(root, [Problem(str(root), f"cannot be read: {exc}")]) from None
-    reader = _Reader(root)
+    reader = _Reader(root, progress)
     _check_tree(reader)
     manifest = reader.read(MANIFEST) if (root / MANIFEST).exists() else None
     if manifest is None:
@@ -392,6 +397,8 @@ def _check_keys(reader, relative, doc, allowed, ref) -> None:
 def _workflow_spec(reader, pack, metadata, graph, graph_source, meta_file, meta_doc) -> WorkflowSpec | None:
     """Check one workflow's metadata and graph; return its spec if it has no problem."""
     reader.workflows_checked += 1
+    if reader.progress and reader.workflows_checked % PROGRESS_EVERY == 0:
+        reader.progress(reader.workflows_checked)
     before = len(reader.problems)
     ref = metadata["ref"]
     reader.check(meta_file, meta_doc, "/ref", ref, validators.validate_workflow_ref)

@@ -111,3 +111,18 @@ def test_validate_pack_fails_with_every_problem(db, make_pack_dir):
     assert "workflows/one.yaml:1:8: 'tasks' must be a non-empty list of tasks." in out.getvalue()
     assert "workflows/two.yaml:2:1: duplicate key 'a' (first defined on line 1)" in out.getvalue()
     assert not Pack.objects.exists()
+
+
+def test_load_pack_reports_progress_for_large_packs(db, make_pack_dir):
+    pack_dir = make_pack_dir("big")
+    for index in range(205):
+        pack_dir.write(f"workflows/w{index}.yaml", "tasks:\n  - name: a\n")
+    out = run("load_pack", str(pack_dir.path))
+    assert "big: 100 workflows read" in out and "big: 200 workflows read" in out
+    assert "big: 300 workflows read" not in out
+    assert "205 created" in out
+
+
+def test_load_pack_prints_no_progress_for_small_packs(db, make_pack_dir):
+    out = run("load_pack", str(make_pack_dir("small").standalone("one").path))
+    assert "workflows read" not in out

@@ -20,12 +20,17 @@ def pack_dirs(paths: list[str], all_dir: str | None) -> list[Path]:
     return dirs
 
 
-def read_all(dirs: list[Path]) -> tuple[list[PackSpec], list[PackInvalid]]:
+def read_all(dirs: list[Path], stdout=None) -> tuple[list[PackSpec], list[PackInvalid]]:
     """Read every pack; collect the failures instead of stopping at the first."""
     specs, failures = [], []
     for directory in dirs:
+
+        def progress(count, name=directory.name):
+            if stdout is not None:
+                stdout.write(f"{name}: {count} workflows read")
+
         try:
-            specs.append(read_pack(directory))
+            specs.append(read_pack(directory, progress))
         except PackInvalid as exc:
             failures.append(exc)
     return specs, failures

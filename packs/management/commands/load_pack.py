@@ -4,8 +4,6 @@ from packs.loader import PackInvalid
 from packs.management.commands._packargs import pack_dirs, read_all, report_failures
 from packs.sync import load_packs
 
-PROGRESS_FROM = 100  # workflows; smaller packs load too fast for a progress line to help
-
 
 class Command(BaseCommand):
     help = "Load pack directories into the database: print the plan, then apply it in one transaction."
@@ -17,13 +15,10 @@ class Command(BaseCommand):
         parser.add_argument("--no-prune", action="store_true", help="keep workflows no longer on disk")
 
     def handle(self, *args, **options):
-        specs, failures = read_all(pack_dirs(options["paths"], options["all"]))
+        specs, failures = read_all(pack_dirs(options["paths"], options["all"]), self.stdout)
         if failures:
             report_failures(self.stdout, self.style, failures)
             raise CommandError(f"{len(failures)} pack(s) invalid; nothing was written")
-        for spec in specs:
-            if len(spec.workflows) >= PROGRESS_FROM:
-                self.stdout.write(f"reading {spec.ref}: {len(spec.workflows)} workflows checked")
         try:
             plans = load_packs(specs, prune=not options["no_prune"], dry_run=options["dry_run"])
         except PackInvalid as exc:
