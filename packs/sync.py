@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from attune import validators
-from packs.loader import PackInvalid, PackSpec, Problem
+from packs.specs import PackInvalid, PackSpec, Problem
 from packs.models import Pack
 from workflows.models import Workflow
 

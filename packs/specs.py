@@ -1,0 +1,49 @@
+"""What reading a pack produces: its description (PackSpec) or its problems (PackInvalid)."""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason a pack cannot be loaded, located in a file of the pack."""
+
+    file: str
+    message: str
+    line: int | None = None
+    column: int | None = None
+    ref: str = ""  # the workflow the problem belongs to, when known
+
+    def __str__(self):
+        location = ":".join(str(part) for part in (self.file, self.line, self.column) if part is not None)
+        return f"{location}: {self.message}"
+
+
+class PackInvalid(Exception):
+    """The pack at `path` has problems; nothing of it may be written."""
+
+    def __init__(self, path, problems: list[Problem], pack_ref: str = "", workflows_checked: int = 0):
+        super().__init__(f"{path}: {len(problems)} problem(s)")
+        self.path, self.problems, self.pack_ref = str(path), problems, pack_ref
+        self.workflows_checked = workflows_checked
+
+
+@dataclass
+class SourceFile:
+    path: str  # relative to the pack directory, with forward slashes
+    text: str
+    sha256: str
+
+
+@dataclass
+class WorkflowSpec:
+    ref: str
+    fields: dict  # Workflow field -> value, source file fields included
+
+
+@dataclass
+class PackSpec:
+    ref: str
+    fields: dict  # Pack field -> value; `config` only when the manifest gives one
+    source_dir: str
+    workflows: list[WorkflowSpec] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)

@@ -1,0 +1,234 @@
+"""The workflows of a pack: action-linked (actions/ + actions/workflows/) and standalone
+(workflows/). Each is checked with the model's own field rules and the workflow validator."""
+
+import contextlib
+from pathlib import Path, PurePosixPath
+
+from django.core.exceptions import ValidationError
+
+from attune import validators
+from attune.yamlio import YamlDocument
+from packs.reader import PackReader, boolean_rule, text_rule
+from packs.specs import PackSpec, Problem, WorkflowSpec
+from workflows.validation import definition_problems
+
+PROGRESS_EVERY = 100  # workflows between progress reports
+YAML_SUFFIXES = (".yaml", ".yml")
+METADATA_KEYS = ("ref", "label", "description", "version", "tags", "enabled", "parameters", "output")
+ACTION_KEYS = {
+    *METADATA_KEYS,
+    "workflow_file",
+    "reference_visibility",
+    "reference_allowed_pack_refs",
+}
+# Components of an Attune pack this version stores nothing of yet.
+NOT_LOADED_DIRS = {
+    "sensors",
+    "rules",
+    "triggers",
+    "policies",
+    "permission_sets",
+    "runtimes",
+    "dashboards",
+    "queues",
+    "caches",
+    "tests",
+    "icon",
+    "lib",
+    "etc",
+}
+
+
+def read_workflows(reader: PackReader, pack: PackSpec) -> tuple[list[WorkflowSpec], list[str]]:
+    specs, notes = [], []
+    for relative in _yaml_files(reader.root, "actions"):
+        spec, note = _action_workflow(reader, pack, relative)
+        specs += [spec] if spec else []
+        notes += [note] if note else []
+    for relative in _yaml_files(reader.root, "workflows"):
+        spec = _standalone_workflow(reader, pack, relative)
+        specs += [spec] if spec else []
+    _check_unique_refs(reader, specs)
+    notes += _not_loaded(reader)
+    return specs, notes
+
+
+def _yaml_files(root: Path, folder: str) -> list[str]:
+    directory = root / folder
+    if not directory.is_dir() or directory.is_symlink():
+        return []
+    return sorted(
+        f"{folder}/{entry.name}"
+        for entry in directory.iterdir()
+        if entry.name.endswith(YAML_SUFFIXES) and entry.is_file() and not entry.is_symlink()
+    )
+
+
+def _not_loaded(reader: PackReader) -> list[str]:
+    """Say what the pack holds that this version does not load, so nothing is silently skipped."""
+    root = reader.root
+    folders = sorted(
+        e.name for e in root.iterdir() if e.is_dir() and not e.is_symlink() and e.name in NOT_LOADED_DIRS
+    )
+    notes = [f"{name}/: not loaded yet (this version stores workflows only)" for name in folders]
+    others = [
+        relative
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+        and (relative := path.relative_to(root).as_posix()) not in reader.files_read
+        and relative.split("/")[0] not in NOT_LOADED_DIRS
+    ]
+    if others:
+        shown = ", ".join(others[:10]) + (f" and {len(others) - 10} more" if len(others) > 10 else "")
+        notes.append(f"kept on disk, not loaded: {shown}")
+    return notes
+
+
+def _action_workflow(reader: PackReader, pack: PackSpec, relative: str):
+    source = reader.read(relative)
+    doc = reader.parse_mapping(source) if source else None
+    if doc is None:
+        return None, None
+    if "workflow_file" not in doc.data:
+        return None, f"{relative}: action, not loaded yet (only workflow actions are)"
+    ref = doc.data.get("ref")
+    _check_keys(reader, relative, doc, ACTION_KEYS, str(ref or ""))
+    if ref is None:
+        reader.problem(relative, "'ref' is required in a workflow action (e.g. ref: <pack>.<name>)", doc)
+        return None, None
+    graph_path = _workflow_file_path(reader, relative, doc)
+    if graph_path is None:
+        return None, None
+    graph_source = reader.read(graph_path)
+    graph = reader.parse_mapping(graph_source) if graph_source else None
+    if graph is None:
+        return None, None
+    metadata = {key: doc.data[key] for key in METADATA_KEYS if key in doc.data}
+    for key in ("parameters", "output"):
+        if key not in metadata and key in graph.data:
+            metadata[key] = graph.data[key]
+    spec = _workflow_spec(reader, pack, metadata, graph, graph_source, relative, doc)
+    if spec is not None:
+        spec.fields.update(metadata_path=relative, metadata_text=source.text, metadata_sha256=source.sha256)
+    return spec, None
+
+
+def _workflow_file_path(reader: PackReader, relative: str, doc: YamlDocument) -> str | None:
+    """`workflow_file` relative to actions/, which must stay inside actions/workflows/."""
+    value = doc.data["workflow_file"]
+    where = {"doc": doc, "pointer": "/workflow_file"}
+    if not isinstance(value, str) or not value.strip():
+        reader.problem(
+            relative, "workflow_file: must be a path such as workflows/<name>.workflow.yaml", **where
+        )
+        return None
+    path = PurePosixPath(value)
+    if path.is_absolute() or ".." in path.parts or path.parts[:1] != ("workflows",) or len(path.parts) < 2:
+        reader.problem(
+            relative, f"workflow_file: '{value}' must be a relative path inside actions/workflows/", **where
+        )
+        return None
+    target = (reader.root / "actions" / path).resolve()
+    if not target.is_relative_to((reader.root / "actions" / "workflows").resolve()):
+        reader.problem(relative, f"workflow_file: '{value}' leads outside actions/workflows/", **where)
+        return None
+    return f"actions/{path.as_posix()}"
+
+
+def _standalone_workflow(reader: PackReader, pack: PackSpec, relative: str):
+    source = reader.read(relative)
+    doc = reader.parse_mapping(source) if source else None
+    if doc is None:
+        return None
+    stem = PurePosixPath(relative).name.rsplit(".", 1)[0].removesuffix(".workflow")
+    metadata = {key: doc.data[key] for key in METADATA_KEYS if key in doc.data}
+    metadata.setdefault("ref", f"{pack.ref}.{stem}")
+    return _workflow_spec(reader, pack, metadata, doc, source, relative, doc)
+
+
+def _check_keys(reader, relative, doc, allowed, ref) -> None:
+    for key in sorted(set(doc.data) - allowed):
+        reader.problem(
+            relative, f"unknown key '{key}' (allowed: {', '.join(sorted(allowed))})", doc, f"/{key}", ref
+        )
+
+
+def _workflow_spec(reader, pack, metadata, graph, graph_source, meta_file, meta_doc) -> WorkflowSpec | None:
+    """Check one workflow's metadata and graph; return its spec if it has no problem."""
+    reader.workflows_checked += 1
+    if reader.progress and reader.workflows_checked % PROGRESS_EVERY == 0:
+        reader.progress(reader.workflows_checked)
+    before = len(reader.problems)
+    ref = metadata["ref"]
+    reader.check(meta_file, meta_doc, "/ref", ref, validators.validate_workflow_ref)
+    if isinstance(ref, str) and pack.ref and not ref.startswith(f"{pack.ref}."):
+        reader.problem(
+            meta_file,
+            f"ref '{ref}' belongs to another pack: it must start with '{pack.ref}.'",
+            meta_doc,
+            "/ref",
+            ref,
+        )
+    ref = ref if isinstance(ref, str) else ""
+    name = ref.partition(".")[2] or ref
+    fields = {
+        "label": metadata.get("label", name.replace("_", " ").replace("-", " ").strip().capitalize()),
+        "description": metadata.get("description", ""),
+        "version": metadata.get("version", graph.data.get("version", pack.fields.get("version"))),
+        "tags": metadata.get("tags", []),
+        "enabled": metadata.get("enabled", True),
+        "param_schema": metadata.get("parameters"),
+        "out_schema": metadata.get("output"),
+        "definition": {k: v for k, v in graph.data.items() if k not in METADATA_KEYS or k == "version"},
+    }
+    version_given = "version" in metadata or "version" in graph.data
+    _check_workflow_fields(reader, fields, meta_file, meta_doc, ref, check_version=version_given)
+    for problem in definition_problems(fields["definition"]):
+        if problem.severity == "error":
+            line, column = graph.position(problem.path)
+            reader.problems.append(Problem(graph_source.path, problem.message, line, column, ref))
+    if len(reader.problems) > before:
+        return None
+    fields.update(
+        source_path=graph_source.path,
+        source_text=graph_source.text,
+        source_sha256=graph_source.sha256,
+        metadata_path="",
+        metadata_text="",
+        metadata_sha256="",
+    )
+    return WorkflowSpec(ref, fields)
+
+
+def _check_workflow_fields(reader, fields, file, doc, ref, check_version: bool) -> None:
+    checks = (
+        ("label", "/label", lambda v: text_rule(v, 1, 255)),
+        ("description", "/description", lambda v: text_rule(v, 0, None)),
+        ("version", "/version", validators.validate_semver),
+        ("tags", "/tags", validators.validate_tags),
+        ("enabled", "/enabled", boolean_rule),
+        ("param_schema", "/parameters", validators.validate_param_schema),
+        ("out_schema", "/output", validators.validate_param_schema),
+    )
+    for name, pointer, rule in checks:
+        if name in ("param_schema", "out_schema") and fields[name] is None:
+            continue
+        if name == "version" and not check_version:
+            continue  # the pack's version, checked (and reported) with pack.yaml
+        reader.check(file, doc, pointer, fields[name], rule, ref)
+    if isinstance(fields["tags"], list):
+        with contextlib.suppress(ValidationError):  # already reported
+            fields["tags"] = validators.normalize_tags(fields["tags"])
+
+
+def _check_unique_refs(reader: PackReader, specs: list[WorkflowSpec]) -> None:
+    seen: dict[str, WorkflowSpec] = {}
+    for spec in specs:
+        if spec.ref in seen:
+            first = seen[spec.ref].fields
+            reader.problem(
+                spec.fields["metadata_path"] or spec.fields["source_path"],
+                f"workflow ref '{spec.ref}' is also defined by {first['metadata_path'] or first['source_path']}",
+                ref=spec.ref,
+            )
+        seen.setdefault(spec.ref, spec)
