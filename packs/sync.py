@@ -12,8 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from attune import validators
-from packs.specs import PackInvalid, PackSpec, Problem
 from packs.models import Pack
+from packs.specs import PackInvalid, PackSpec, Problem
 from workflows.models import Workflow
 
 CREATE, UPDATE, UNCHANGED, DELETE = "create", "update", "unchanged", "delete"
