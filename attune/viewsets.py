@@ -1,7 +1,7 @@
 """The base viewset every resource uses: Attune's envelopes and partial-update semantics."""
 
 from django.db import IntegrityError, transaction
-from rest_framework import mixins, viewsets
+from rest_framework import viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import DjangoModelPermissions, IsAuthenticated
 from rest_framework.routers import SimpleRouter
@@ -42,7 +42,7 @@ class ValuesListMixin:
         return self.get_paginated_response(list(rows))
 
 
-class EnvelopeModelViewSet(ValuesListMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class EnvelopeModelViewSet(ValuesListMixin, viewsets.GenericViewSet):
     """CRUD by natural key, answering `{"data": ...}` and `{"success": ...}` envelopes.
 
     Subclasses declare the queryset, the serializer per action and `entity` (the noun used
