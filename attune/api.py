@@ -41,6 +41,22 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+class DefinitionInvalid(exceptions.APIException):
+    """A workflow definition with errors: 400 with every diagnostic in `details`.
+
+    An APIException rather than a ValidationError, so DRF's serializer machinery passes it
+    through whole instead of flattening it; `other_errors` are the other fields' errors.
+    """
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "invalid_definition"
+
+    def __init__(self, diagnostics, other_errors=None):
+        self.diagnostics = diagnostics
+        self.other_errors = other_errors or {}
+        super().__init__("Invalid workflow definition")
+
+
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The request body is too large."
@@ -56,10 +72,12 @@ def error_body(status_code: int, message: str, details: dict | None = None, code
     }
 
 
-def data_response(data, message: str | None = None, status_code: int = 200) -> Response:
+def data_response(data, message: str | None = None, status_code: int = 200, warnings=None) -> Response:
     body = {"data": data}
     if message:
         body["message"] = message
+    if warnings:
+        body["warnings"] = warnings
     return Response(body, status=status_code)
 
 
@@ -131,7 +149,12 @@ def envelope_exception_handler(exc, context):
     if getattr(exc, "wait", None):
         headers["Retry-After"] = str(math.ceil(exc.wait))
 
-    if isinstance(exc, exceptions.ValidationError):
+    if isinstance(exc, DefinitionInvalid):
+        details = _field_errors(exc.other_errors) if exc.other_errors else {}
+        details["definition"] = [str(d) for d in exc.diagnostics if d.severity == "error"]
+        body = error_body(400, _validation_message(details), details, code="VALIDATION_ERROR")
+        body["details"]["diagnostics"] = [d.as_dict() for d in exc.diagnostics]
+    elif isinstance(exc, exceptions.ValidationError):
         details = _field_errors(exc.detail)
         body = error_body(400, _validation_message(details), details, code="VALIDATION_ERROR")
     elif isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
@@ -150,8 +173,11 @@ class ErrorSerializer(serializers.Serializer):
         help_text="Machine-readable error code.",
     )
     details = serializers.DictField(
-        help_text="Field errors as `{field: [messages]}`; empty when there are none.",
-        child=serializers.ListField(child=serializers.CharField()),
+        help_text=(
+            "Field errors as `{field: [messages]}`; empty when there are none. A rejected workflow "
+            "definition adds `diagnostics`: a list of `{code, severity, message, path, line, column}`."
+        ),
+        child=serializers.ListField(child=serializers.JSONField()),
     )
 
 

@@ -86,7 +86,10 @@ class EnvelopeModelViewSet(ValuesListMixin, viewsets.GenericViewSet):
                 raise Conflict(f"{self.entity} with ref '{ref}' already exists") from None
             raise
         return data_response(
-            self.represent(self.after_create(instance)), f"{self.entity} created successfully", 201
+            self.represent(self.after_create(instance)),
+            f"{self.entity} created successfully",
+            201,
+            getattr(serializer, "warnings", None),
         )
 
     def after_create(self, instance):
@@ -98,7 +101,11 @@ class EnvelopeModelViewSet(ValuesListMixin, viewsets.GenericViewSet):
         serializer = self.get_serializer(instance, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         serializer.save()
-        return data_response(self.represent(self.get_object()), f"{self.entity} updated successfully")
+        return data_response(
+            self.represent(self.get_object()),
+            f"{self.entity} updated successfully",
+            warnings=getattr(serializer, "warnings", None),
+        )
 
     def partial_update(self, request, *args, **kwargs):
         return self.update(request, *args, **kwargs)

@@ -68,7 +68,7 @@ def read_pack(pack_dir, progress=None) -> PackSpec:
         raise PackInvalid(root, reader.problems)
     spec = _pack_spec(reader, doc, manifest)
     workflow_specs, notes = read_workflows(reader, spec)
-    spec.workflows, spec.notes = workflow_specs, [*spec.notes, *notes]
+    spec.workflows, spec.notes = workflow_specs, [*spec.notes, *notes, *reader.warnings]
     if reader.problems:
         raise PackInvalid(root, reader.problems, spec.ref, reader.workflows_checked)
     return spec

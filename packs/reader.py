@@ -18,6 +18,7 @@ class PackReader:
         self.root = root
         self.progress = progress
         self.problems: list[Problem] = []
+        self.warnings: list[str] = []
         self.workflows_checked = 0
         self.files_read: set[str] = set()
         self.max_bytes = settings.ATTUNE_PACK_MAX_FILE_BYTES

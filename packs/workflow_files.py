@@ -10,7 +10,7 @@ from attune import validators
 from attune.yamlio import YamlDocument
 from packs.reader import PackReader, boolean_rule, text_rule
 from packs.specs import PackSpec, Problem, WorkflowSpec
-from workflows.validation import definition_problems
+from workflows.validation import check_definition
 
 PROGRESS_EVERY = 100  # workflows between progress reports
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -183,12 +183,24 @@ def _workflow_spec(reader, pack, metadata, graph, graph_source, meta_file, meta_
     }
     version_given = "version" in metadata or "version" in graph.data
     _check_workflow_fields(reader, fields, meta_file, meta_doc, ref, check_version=version_given)
-    for problem in definition_problems(fields["definition"]):
-        if problem.severity == "error":
-            line, column = graph.position(problem.path)
-            reader.problems.append(Problem(graph_source.path, problem.message, line, column, ref))
+    # The definition names its language version; a graph file without one gets the workflow's.
+    fields["definition"].setdefault("version", fields["version"])
+    report = check_definition(fields["definition"], param_schema=fields["param_schema"], doc=graph)
+    for diagnostic in report.diagnostics:
+        problem = Problem(
+            graph_source.path,
+            f"{diagnostic.code}: {diagnostic.message}",
+            diagnostic.line,
+            diagnostic.column,
+            ref,
+        )
+        if diagnostic.severity == "error":
+            reader.problems.append(problem)
+        else:
+            reader.warnings.append(f"{problem} (warning)")
     if len(reader.problems) > before:
         return None
+    fields["definition"] = report.definition
     fields.update(
         source_path=graph_source.path,
         source_text=graph_source.text,

@@ -87,7 +87,17 @@ def test_admin_creates_a_valid_workflow_with_normalised_tags(admin_browser, make
     "overrides, message",
     [
         ({"definition": json.dumps({"tasks": []})}, b"tasks"),
-        ({"definition": json.dumps({"tasks": [{"name": "a"}, {"name": "a"}]})}, b"used twice"),
+        (
+            {
+                "definition": json.dumps(
+                    {
+                        "version": "1.0.0",
+                        "tasks": [{"name": "a", "action": "core.echo"}, {"name": "a", "action": "core.echo"}],
+                    }
+                )
+            },
+            b"used twice",
+        ),
         ({"definition": "{not json"}, b"Enter a valid JSON"),
         ({"param_schema": json.dumps({"x": {"type": "nope"}})}, b"Invalid schema"),
         ({"ref": "other.flow"}, b"must start with its pack"),

@@ -1,10 +1,12 @@
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 
+from attune.api import DefinitionInvalid
 from attune.serializers import JSONObjectField, StrictWriteSerializer, TagListField
 from attune.validators import validate_pack_ref
 from packs.models import Pack
 from workflows.models import Workflow
+from workflows.validation import check_definition
 
 SUMMARY_FIELDS = [
     "id",
@@ -59,8 +61,34 @@ class WorkflowWriteFields(StrictWriteSerializer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # JSONObjectField replaced the model fields, so re-attach the model's validators.
-        for name in ("param_schema", "out_schema", "definition"):
+        # The definition is judged in validate(), where the parameter schema is known.
+        for name in ("param_schema", "out_schema"):
             self.fields[name].validators = list(Workflow._meta.get_field(name).validators)
+        self.warnings: list[dict] = []
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            # Other fields failed, so validate() will not run: judge the definition now, so
+            # one answer lists every problem.
+            definition = data.get("definition") if isinstance(data, dict) else None
+            report = check_definition(definition) if isinstance(definition, dict) else None
+            if report is not None and report.errors:
+                raise DefinitionInvalid(report.diagnostics, other_errors=exc.detail) from None
+            raise
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if "definition" in attrs or "param_schema" in attrs:
+            definition = attrs.get("definition", getattr(self.instance, "definition", None))
+            param_schema = attrs.get("param_schema", getattr(self.instance, "param_schema", None))
+            report = check_definition(definition, param_schema=param_schema, workflow_exists=workflow_exists)
+            if report.errors:
+                raise DefinitionInvalid(report.diagnostics)
+            attrs["definition"] = report.definition  # stored in canonical form
+            self.warnings = [d.as_dict() for d in report.warnings]
+        return attrs
 
 
 class WorkflowCreateSerializer(WorkflowWriteFields):
@@ -83,6 +111,10 @@ class WorkflowCreateSerializer(WorkflowWriteFields):
             raise NotFound(f"Pack '{pack_ref}' not found")
         attrs["pack"] = pack
         return super().validate(attrs)
+
+
+def workflow_exists(ref: str) -> bool:
+    return Workflow.objects.filter(ref=ref).exists()
 
 
 class WorkflowUpdateSerializer(WorkflowWriteFields):

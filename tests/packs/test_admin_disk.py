@@ -103,7 +103,7 @@ def test_sync_action_on_an_invalid_pack_shows_the_problems_and_writes_nothing(ad
         (
             ERROR,
             "demo: not synced, nothing written: "
-            "workflows/nightly.yaml:1:8: 'tasks' must be a non-empty list of tasks.",
+            "workflows/nightly.yaml:1:8: W005-empty-list: 'tasks' must not be empty.",
         )
     ]
     assert rows() == before
@@ -185,7 +185,7 @@ def test_upload_of_an_invalid_pack_lists_its_problems_and_writes_nothing(admin_b
     response = admin_browser.post(UPLOAD_PAGE, {"file": archive(files)})
     assert response.status_code == 200
     assert response.context["problems"] == [
-        "workflows/nightly.yaml:1:8: 'tasks' must be a non-empty list of tasks."
+        "workflows/nightly.yaml:1:8: W005-empty-list: 'tasks' must not be empty."
     ]
     assert b"The pack was not registered" in response.content
     assert list(packs_dir.iterdir()) == []

@@ -69,7 +69,10 @@ def test_one_invalid_pack_means_nothing_is_written(db, make_pack_dir, tmp_path):
     root = tmp_path / "many"
     make_pack_dir("good", root=root).standalone("a")
     bad = make_pack_dir("bad", root=root)
-    bad.write("workflows/broken.yaml", "tasks:\n  - name: x\n  - name: x\n")
+    bad.write(
+        "workflows/broken.yaml",
+        "tasks:\n  - name: x\n    action: core.echo\n  - name: x\n    action: core.echo\n",
+    )
     with pytest.raises(CommandError, match="1 pack\\(s\\) invalid; nothing was written"):
         run("load_pack", "--all", str(root))
     assert not Pack.objects.exists() and not Workflow.objects.exists()
@@ -79,11 +82,17 @@ def test_load_pack_lists_problems_compiler_style(db, make_pack_dir, capsys):
     from io import StringIO
 
     bad = make_pack_dir("bad")
-    bad.write("workflows/broken.yaml", "tasks:\n  - name: x\n  - name: x\n")
+    bad.write(
+        "workflows/broken.yaml",
+        "tasks:\n  - name: x\n    action: core.echo\n  - name: x\n    action: core.echo\n",
+    )
     out = StringIO()
     with pytest.raises(CommandError):
         call_command("load_pack", str(bad.path), stdout=out)
-    assert f"{bad.path}/workflows/broken.yaml:3:11: Task name 'x' is used twice." in out.getvalue()
+    assert (
+        f"{bad.path}/workflows/broken.yaml:4:11: W102-duplicate-task: Task name 'x' is used twice (first at /tasks/0/name); names must be unique."
+        in out.getvalue()
+    )
 
 
 def test_load_pack_needs_a_path(db):
@@ -108,7 +117,7 @@ def test_validate_pack_fails_with_every_problem(db, make_pack_dir):
     out = StringIO()
     with pytest.raises(CommandError, match="1 pack\\(s\\) invalid, 2 problem\\(s\\)"):
         call_command("validate_pack", str(bad.path), stdout=out)
-    assert "workflows/one.yaml:1:8: 'tasks' must be a non-empty list of tasks." in out.getvalue()
+    assert "workflows/one.yaml:1:8: W005-empty-list: 'tasks' must not be empty." in out.getvalue()
     assert "workflows/two.yaml:2:1: duplicate key 'a' (first defined on line 1)" in out.getvalue()
     assert not Pack.objects.exists()
 
@@ -116,7 +125,7 @@ def test_validate_pack_fails_with_every_problem(db, make_pack_dir):
 def test_load_pack_reports_progress_for_large_packs(db, make_pack_dir):
     pack_dir = make_pack_dir("big")
     for index in range(205):
-        pack_dir.write(f"workflows/w{index}.yaml", "tasks:\n  - name: a\n")
+        pack_dir.write(f"workflows/w{index}.yaml", "tasks:\n  - name: a\n    action: core.echo\n")
     out = run("load_pack", str(pack_dir.path))
     assert "big: 100 workflows read" in out and "big: 200 workflows read" in out
     assert "big: 300 workflows read" not in out

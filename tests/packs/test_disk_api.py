@@ -155,10 +155,10 @@ def test_register_lists_problems_per_file_with_line_and_column(api_client, make_
 def test_register_lists_every_broken_workflow_and_writes_none(api_client, make_pack_dir, packs_dir):
     pack = make_pack_dir("demo", root=packs_dir).standalone("nightly")
     pack.write("workflows/one.yaml", BROKEN_GRAPH)
-    pack.write("workflows/two.yaml", "enabled: 'yes'\ntasks:\n  - name: a\n")
+    pack.write("workflows/two.yaml", "enabled: 'yes'\ntasks:\n  - name: a\n    action: core.echo\n")
     body = assert_error(api_client.post(REGISTER, {"path": "demo"}), 400, "VALIDATION_ERROR")
     assert body["details"] == {
-        "workflows/one.yaml": ["1:8: 'tasks' must be a non-empty list of tasks."],
+        "workflows/one.yaml": ["1:8: W005-empty-list: 'tasks' must not be empty."],
         "workflows/two.yaml": ["1:10: enabled: must be true or false"],
     }
     assert not Pack.objects.exists() and not Workflow.objects.exists()
@@ -303,7 +303,7 @@ def test_sync_of_a_pack_whose_file_became_invalid_changes_nothing(api_client, re
     registered.write("workflows/nightly.yaml", BROKEN_GRAPH)
     before_packs, before_rows = packs_snapshot(), rows()
     body = assert_error(api_client.post(sync_url("demo")), 400, "VALIDATION_ERROR")
-    assert body["details"] == {"workflows/nightly.yaml": ["1:8: 'tasks' must be a non-empty list of tasks."]}
+    assert body["details"] == {"workflows/nightly.yaml": ["1:8: W005-empty-list: 'tasks' must not be empty."]}
     assert packs_snapshot() == before_packs and rows() == before_rows
 
 
@@ -351,10 +351,10 @@ def test_validate_of_a_broken_pack_lists_problems_by_workflow_ref(api_client, re
     assert response.status_code == 200, response.content
     data = response.json()["data"]
     assert data["errors"] == {
-        "demo.nightly": ["workflows/nightly.yaml:1:8: 'tasks' must be a non-empty list of tasks."],
+        "demo.nightly": ["workflows/nightly.yaml:1:8: W005-empty-list: 'tasks' must not be empty."],
         "demo.other": [
             "workflows/other.yaml:1:10: enabled: must be true or false",
-            "workflows/other.yaml:2:8: 'tasks' must be a non-empty list of tasks.",
+            "workflows/other.yaml:2:8: W005-empty-list: 'tasks' must not be empty.",
         ],
     }
     assert (data["pack_ref"], data["validated_count"], data["error_count"]) == ("demo", 3, 3)

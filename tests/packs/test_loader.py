@@ -214,7 +214,7 @@ def test_missing_workflow_file(make_pack_dir):
 
 def test_workflow_ref_of_another_pack(make_pack_dir):
     pack = make_pack_dir("demo")
-    pack.write("workflows/steal.yaml", "ref: other.steal\ntasks:\n  - name: a\n")
+    pack.write("workflows/steal.yaml", "ref: other.steal\ntasks:\n  - name: a\n    action: core.echo\n")
     assert problems_of(pack.path) == [
         "workflows/steal.yaml:1:6: ref 'other.steal' belongs to another pack: it must start with 'demo.'"
     ]
@@ -222,7 +222,9 @@ def test_workflow_ref_of_another_pack(make_pack_dir):
 
 def test_two_files_with_the_same_ref(make_pack_dir):
     pack = make_pack_dir("demo").action_workflow("deploy")
-    pack.write("workflows/deploy_again.yaml", "ref: demo.deploy\ntasks:\n  - name: a\n")
+    pack.write(
+        "workflows/deploy_again.yaml", "ref: demo.deploy\ntasks:\n  - name: a\n    action: core.echo\n"
+    )
     assert problems_of(pack.path) == [
         "workflows/deploy_again.yaml: workflow ref 'demo.deploy' is also defined by actions/deploy.yaml"
     ]
@@ -232,19 +234,28 @@ def test_two_files_with_the_same_ref(make_pack_dir):
     "text, expected",
     [
         (
-            "parameters:\n  host: {type: strng}\ntasks:\n  - name: a\n",
+            "parameters:\n  host: {type: strng}\ntasks:\n  - name: a\n    action: core.echo\n",
             "workflows/bad.yaml:2:3: parameters: Invalid schema",
         ),
-        ("output: [1]\ntasks:\n  - name: a\n", "workflows/bad.yaml:1:9: output: Must be a JSON object"),
-        ("tasks: []\n", "workflows/bad.yaml:1:8: 'tasks' must be a non-empty list of tasks."),
-        ("tasks:\n  - name: a\n  - name: a\n", "workflows/bad.yaml:3:11: Task name 'a' is used twice."),
         (
-            "tags: ['a,b']\ntasks:\n  - name: a\n",
+            "output: [1]\ntasks:\n  - name: a\n    action: core.echo\n",
+            "workflows/bad.yaml:1:9: output: Must be a JSON object",
+        ),
+        ("tasks: []\n", "workflows/bad.yaml:1:8: W005-empty-list: 'tasks' must not be empty."),
+        (
+            "tasks:\n  - name: a\n    action: core.echo\n  - name: a\n    action: core.echo\n",
+            "workflows/bad.yaml:4:11: W102-duplicate-task: Task name 'a' is used twice (first at /tasks/0/name); names must be unique.",
+        ),
+        (
+            "tags: ['a,b']\ntasks:\n  - name: a\n    action: core.echo\n",
             "workflows/bad.yaml:1:7: tags: Tag 'a,b' must not contain a comma.",
         ),
-        ("enabled: 'yes'\ntasks:\n  - name: a\n", "workflows/bad.yaml:1:10: enabled: must be true or false"),
         (
-            "version: 2\ntasks:\n  - name: a\n",
+            "enabled: 'yes'\ntasks:\n  - name: a\n    action: core.echo\n",
+            "workflows/bad.yaml:1:10: enabled: must be true or false",
+        ),
+        (
+            "version: 2\ntasks:\n  - name: a\n    action: core.echo\n",
             "workflows/bad.yaml:1:10: version: '2' is not a semantic version",
         ),
     ],
@@ -261,7 +272,7 @@ def test_every_problem_is_listed_at_once(make_pack_dir):
     pack.write("workflows/one.yaml", "tasks: []\n")
     pack.write("workflows/two.yaml", "a: 1\na: 2\n")
     pack.write("actions/three.yaml", "workflow_file: workflows/three.workflow.yaml\n")
-    pack.write("actions/workflows/three.workflow.yaml", "tasks:\n  - name: x\n")
+    pack.write("actions/workflows/three.workflow.yaml", "tasks:\n  - name: x\n    action: core.echo\n")
     problems = problems_of(pack.path)
     assert [p.split(":")[0] for p in problems] == [
         "actions/three.yaml",
@@ -290,8 +301,8 @@ def test_a_pack_cannot_depend_on_itself(make_pack_dir):
 
 def test_an_invalid_pack_version_is_reported_once(make_pack_dir):
     pack = make_pack_dir("demo").standalone("one").standalone("two")
-    pack.write("workflows/one.yaml", "tasks:\n  - name: a\n")
-    pack.write("workflows/two.yaml", "tasks:\n  - name: a\n")
+    pack.write("workflows/one.yaml", "tasks:\n  - name: a\n    action: core.echo\n")
+    pack.write("workflows/two.yaml", "tasks:\n  - name: a\n    action: core.echo\n")
     pack.write("pack.yaml", "ref: demo\nlabel: D\ndescription: d\nversion: one\n")
     assert problems_of(pack.path) == [
         "pack.yaml:4:10: version: 'one' is not a semantic version (MAJOR.MINOR.PATCH, e.g. 1.0.0)."

@@ -318,7 +318,7 @@ def test_upload_of_an_invalid_pack_lists_every_problem_per_file(api_client, pack
     assert body["details"] == {"pack.yaml": ["5:1: duplicate key 'label' (first defined on line 2)"]}
     files["pack.yaml"] = MANIFEST
     body = assert_error(upload(api_client, make_tar(files)), 400, "VALIDATION_ERROR")
-    assert body["details"] == {"workflows/broken.yaml": ["1:8: 'tasks' must be a non-empty list of tasks."]}
+    assert body["details"] == {"workflows/broken.yaml": ["1:8: W005-empty-list: 'tasks' must not be empty."]}
     assert_nothing_left(packs_dir)
 
 

@@ -14,7 +14,10 @@ def create_body(**overrides):
         "pack_ref": "slack",
         "label": "Incident Response Workflow",
         "version": "1.0.0",
-        "definition": {"tasks": [{"name": "notify_team", "action": "slack.post_message"}]},
+        "definition": {
+            "version": "1.0.0",
+            "tasks": [{"name": "notify_team", "action": "slack.post_message"}],
+        },
         "tags": ["incident", "automation"],
         "enabled": True,
     }
@@ -234,7 +237,16 @@ def test_workflow_validation(api_client, make_pack):
         },
     )
     body = assert_error(response, 400, "VALIDATION_ERROR")
-    assert set(body["details"]) == {"ref", "label", "version", "definition", "tags", "param_schema"}
+    assert set(body["details"]) == {
+        "ref",
+        "label",
+        "version",
+        "definition",
+        "tags",
+        "param_schema",
+        "diagnostics",
+    }
+    assert [d["code"] for d in body["details"]["diagnostics"]] == ["W003-missing-key", "W005-empty-list"]
     assert body["error"].startswith("Validation failed:")
     missing = assert_error(api_client.post(URL, {"pack_ref": "slack"}), 400, "VALIDATION_ERROR")
     assert set(missing["details"]) == {"ref", "label", "version", "definition"}
@@ -323,11 +335,31 @@ def test_update_accepts_unchanged_ref_and_pack(api_client, make_workflow):
 def test_update_rejects_invalid_definition_and_keeps_the_old_one(api_client, make_workflow):
     make_workflow("slack.flow")
     body = assert_error(
-        api_client.put(f"{URL}/slack.flow", {"definition": {"tasks": [{"name": "a"}, {"name": "a"}]}}),
+        api_client.put(
+            f"{URL}/slack.flow",
+            {
+                "definition": {
+                    "version": "1.0.0",
+                    "tasks": [{"name": "a", "action": "core.echo"}, {"name": "a", "action": "core.echo"}],
+                }
+            },
+        ),
         400,
         "VALIDATION_ERROR",
     )
-    assert body["details"]["definition"] == ["/tasks/1/name: Task name 'a' is used twice."]
+    assert body["details"]["definition"] == [
+        "/tasks/1/name: W102-duplicate-task: Task name 'a' is used twice (first at /tasks/0/name); names must be unique."
+    ]
+    assert body["details"]["diagnostics"] == [
+        {
+            "code": "W102-duplicate-task",
+            "message": "Task name 'a' is used twice (first at /tasks/0/name); names must be unique.",
+            "path": "/tasks/1/name",
+            "severity": "error",
+            "line": None,
+            "column": None,
+        }
+    ]
     assert Workflow.objects.get(ref="slack.flow").definition == DEFINITION
 
 

@@ -1,56 +1,160 @@
 """The workflow language validator: the one place a definition is judged.
 
-API serializers, admin forms and the pack loader all call `validate_definition`. Today it
-checks the minimum the API contract needs; the full language (graph, templates, located
-diagnostics) grows here.
+API serializers, admin forms and the pack loader all call `check_definition`: structure
+(the language's JSON Schema), the seed's shorthand folded into `next`, the task graph,
+templates and limits. Each finding is a Diagnostic with a stable code, a JSON pointer and,
+when the definition came from YAML text, its line and column. Errors block a write;
+warnings are returned beside the saved object.
 """
 
+import json
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from attune.validators import is_json_schema
+from workflows.validation.diagnostics import ERROR, WARNING, Diagnostic, pointer
+from workflows.validation.graph import graph_diagnostics
+from workflows.validation.normalize import normalize
+from workflows.validation.structure import WORKFLOW_SCHEMA, structure_diagnostics
+from workflows.validation.templates import template_diagnostics
 
-@dataclass(frozen=True)
-class Problem:
-    """One finding about a definition, located by a JSON pointer into it."""
-
-    code: str
-    message: str
-    path: str = ""
-    severity: str = "error"
-
-    def __str__(self):
-        return f"{self.path or '/'}: {self.message}"
+__all__ = ["WORKFLOW_SCHEMA", "Diagnostic", "Report", "check_definition", "validate_definition"]
 
 
-def definition_problems(definition) -> list[Problem]:
-    if not isinstance(definition, dict):
-        return [Problem("W001-not-an-object", "The definition must be a JSON object.")]
-    tasks = definition.get("tasks")
-    if not isinstance(tasks, list) or not tasks:
-        return [Problem("W002-no-tasks", "'tasks' must be a non-empty list of tasks.", "/tasks")]
-    problems, seen = [], set()
-    for index, task in enumerate(tasks):
-        path = f"/tasks/{index}"
-        if not isinstance(task, dict):
-            problems.append(Problem("W003-task-not-object", "A task must be an object.", path))
-            continue
-        name = task.get("name")
-        if not isinstance(name, str) or not name.strip():
-            problems.append(
-                Problem("W004-task-name", "A task needs a non-empty string 'name'.", f"{path}/name")
-            )
-        elif name in seen:
-            problems.append(
-                Problem("W005-duplicate-task", f"Task name '{name}' is used twice.", f"{path}/name")
-            )
-        else:
-            seen.add(name)
-    return problems
+@dataclass
+class Report:
+    """The normalised definition and everything found on the way."""
+
+    definition: object
+    diagnostics: list[Diagnostic]
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == WARNING]
+
+    def located(self, doc) -> "Report":
+        """Diagnostics with the line and column of their path in `doc` (a YamlDocument)."""
+        if doc is None:
+            return self
+        return Report(self.definition, [d.located(*doc.position(d.path)) for d in self.diagnostics])
+
+
+def check_definition(definition, *, param_schema=None, workflow_exists=None, doc=None) -> Report:
+    """Judge `definition`; `doc` is the YAML it came from, for line numbers."""
+    found = _limit_diagnostics(definition)
+    if found:
+        return Report(definition, found).located(doc)
+    found = structure_diagnostics(definition)
+    if found:
+        return Report(definition, found).located(doc)
+    normalized, found = normalize(definition)
+    graph_found, facts = graph_diagnostics(normalized, workflow_exists)
+    found += graph_found
+    found += template_diagnostics(
+        normalized,
+        param_names=_param_names(param_schema),
+        var_names=_var_names(normalized),
+        finished_before=facts.finished_before,
+        finished_at_end=facts.finished_at_end,
+    )
+    return Report(normalized, sorted(found, key=lambda d: (d.path, d.code))).located(doc)
 
 
 def validate_definition(definition) -> None:
-    """Raise ValidationError listing every error-severity problem in `definition`."""
-    errors = [p for p in definition_problems(definition) if p.severity == "error"]
+    """Model field validator: raise with every error (warnings do not block)."""
+    errors = check_definition(definition).errors
     if errors:
-        raise ValidationError([str(p) for p in errors], code="invalid_definition")
+        raise ValidationError([str(d) for d in errors], code="invalid_definition")
+
+
+def _param_names(param_schema) -> set[str] | None:
+    if not isinstance(param_schema, dict):
+        return None
+    if is_json_schema(param_schema):
+        return set((param_schema.get("properties") or {}).keys())
+    return set(param_schema)
+
+
+def _var_names(definition: dict) -> set[str]:
+    names = set(definition.get("vars") or {})
+    for task in _all_tasks(definition.get("tasks") or []):
+        for transition in task.get("next") or []:
+            for entry in transition.get("publish") or []:
+                names.update(entry if isinstance(entry, dict) else [entry])
+    return names
+
+
+def _all_tasks(tasks):
+    for task in tasks:
+        if isinstance(task, dict):
+            yield task
+            yield from _all_tasks(task.get("tasks") or [])
+
+
+def _limit_diagnostics(definition) -> list[Diagnostic]:
+    if not isinstance(definition, dict):
+        return [Diagnostic("W000-not-an-object", "A workflow definition is a mapping (a JSON object).")]
+    size = len(json.dumps(definition, default=str))
+    if size > settings.ATTUNE_DEFINITION_MAX_BYTES:
+        return [
+            Diagnostic(
+                "W501-definition-too-large",
+                f"The definition is {size} bytes; the limit is {settings.ATTUNE_DEFINITION_MAX_BYTES}.",
+            )
+        ]
+    tasks, depth = _count(definition.get("tasks"), 1)
+    found = []
+    if tasks > settings.ATTUNE_WORKFLOW_MAX_TASKS:
+        found.append(
+            Diagnostic(
+                "W502-too-many-tasks",
+                f"{tasks} tasks; the limit is {settings.ATTUNE_WORKFLOW_MAX_TASKS}. Split the workflow.",
+                "/tasks",
+            )
+        )
+    if depth > settings.ATTUNE_WORKFLOW_MAX_DEPTH:
+        found.append(
+            Diagnostic(
+                "W503-too-deep",
+                f"parallel tasks nest {depth} deep; the limit is {settings.ATTUNE_WORKFLOW_MAX_DEPTH}.",
+                "/tasks",
+            )
+        )
+    found += [
+        Diagnostic(
+            "W504-template-too-long",
+            f"A {len(text)}-character string; the limit is {settings.ATTUNE_TEMPLATE_MAX_LENGTH}.",
+            path,
+        )
+        for path, text in _strings(definition, ())
+        if len(text) > settings.ATTUNE_TEMPLATE_MAX_LENGTH
+    ]
+    return found
+
+
+def _count(tasks, depth: int) -> tuple[int, int]:
+    if not isinstance(tasks, list):
+        return 0, depth - 1
+    total, deepest = len(tasks), depth
+    for task in tasks:
+        if isinstance(task, dict) and isinstance(task.get("tasks"), list):
+            count, inner = _count(task["tasks"], depth + 1)
+            total, deepest = total + count, max(deepest, inner)
+    return total, deepest
+
+
+def _strings(value, path):
+    if isinstance(value, str):
+        yield pointer(*path), value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, (*path, index))

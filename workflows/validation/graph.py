@@ -1,0 +1,306 @@
+"""Graph checks on a normalised definition, and what templates may assume has finished.
+
+Each task list (the top level, and each `parallel` task's `tasks`) is its own graph:
+transitions name siblings. Task names are unique across the whole definition, so
+`task.<name>` always means one task.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from workflows.validation.diagnostics import WARNING, Diagnostic, pointer
+from workflows.validation.language import RESERVED_TASK_NAMES, STATUS_FUNCTIONS
+
+ACTION_REF = re.compile(r"^[^.\s]+(\.[^.\s]+)+$")
+_STATUS_ONLY = re.compile(r"\b(" + "|".join(STATUS_FUNCTIONS) + r")\(\)|\b(and|or|not)\b|[()\s]")
+
+
+@dataclass
+class Edge:
+    source: str
+    target: str
+    when: str | None
+    path: str  # pointer to the `do` entry
+
+
+@dataclass
+class TaskGraph:
+    """One task list: its tasks by name, edges, entries, and who dominates whom."""
+
+    path: tuple
+    tasks: dict[str, tuple[int, dict]] = field(default_factory=dict)
+    edges: list[Edge] = field(default_factory=list)
+    entries: list[str] = field(default_factory=list)
+    reachable: set[str] = field(default_factory=set)
+
+
+@dataclass
+class GraphFacts:
+    """What templates may assume, per task: which tasks finished on every path before it."""
+
+    finished_before: dict[str, set[str]] = field(default_factory=dict)
+    finished_at_end: set[str] = field(default_factory=set)
+    graphs: list[TaskGraph] = field(default_factory=list)
+
+
+def graph_diagnostics(definition: dict, workflow_exists=None) -> tuple[list[Diagnostic], GraphFacts]:
+    diagnostics: list[Diagnostic] = []
+    facts = GraphFacts()
+    seen: dict[str, str] = {}
+    tasks = definition.get("tasks") if isinstance(definition, dict) else None
+    if isinstance(tasks, list):
+        facts.finished_at_end = _walk(tasks, ("tasks",), set(), seen, diagnostics, facts, workflow_exists)
+    return diagnostics, facts
+
+
+def _walk(tasks, path, finished_outside, seen, diagnostics, facts, workflow_exists) -> set[str]:
+    graph = _build(tasks, path, seen, diagnostics)
+    facts.graphs.append(graph)
+    for index, task in graph.tasks.values():
+        diagnostics += _task_diagnostics(task, (*path, index), graph, workflow_exists)
+    diagnostics += _entry_diagnostics(graph) + _cycle_diagnostics(graph)
+    dominators = _dominators(graph)
+    for name, (index, task) in graph.tasks.items():
+        facts.finished_before[name] = finished_outside | (dominators.get(name, set()) - {name})
+        if task.get("type") == "parallel" and isinstance(task.get("tasks"), list):
+            _walk(task["tasks"], (*path, index, "tasks"), facts.finished_before[name], seen, diagnostics, facts,
+                  workflow_exists)  # fmt: skip
+    terminals = [n for n in graph.reachable if not any(e.source == n for e in graph.edges)]
+    at_end = set.intersection(*(dominators.get(n, {n}) for n in terminals)) if terminals else set()
+    return finished_outside | at_end
+
+
+def _build(tasks, path, seen, diagnostics) -> TaskGraph:
+    graph = TaskGraph(path)
+    for index, task in enumerate(tasks):
+        if not isinstance(task, dict) or not isinstance(task.get("name"), str):
+            continue
+        name, here = task["name"], pointer(*path, index, "name")
+        if name in seen:
+            diagnostics.append(
+                Diagnostic(
+                    "W102-duplicate-task",
+                    f"Task name '{name}' is used twice (first at {seen[name]}); names must be unique.",
+                    here,
+                )
+            )
+            continue
+        seen[name] = here
+        if name in RESERVED_TASK_NAMES:
+            diagnostics.append(
+                Diagnostic(
+                    "W103-reserved-name",
+                    f"'{name}' is a reserved word (a template namespace); rename the task.",
+                    here,
+                )
+            )
+        graph.tasks[name] = (index, task)
+    for name, (index, task) in graph.tasks.items():
+        for t_index, transition in enumerate(task.get("next") or []):
+            if not isinstance(transition, dict):
+                continue
+            for d_index, target in enumerate(transition.get("do") or []):
+                where = pointer(*path, index, "next", t_index, "do", d_index)
+                if target not in graph.tasks:
+                    siblings = ", ".join(sorted(graph.tasks)) or "none"
+                    diagnostics.append(
+                        Diagnostic(
+                            "W101-unknown-task",
+                            f"Transition to '{target}', which is not a task here (tasks at this level: {siblings}).",
+                            where,
+                        )
+                    )
+                else:
+                    graph.edges.append(Edge(name, target, transition.get("when"), where))
+    return graph
+
+
+def _task_diagnostics(task: dict, path: tuple, graph: TaskGraph, workflow_exists) -> list[Diagnostic]:
+    found = []
+    kind = task.get("type", "action")
+    if kind in ("action", "workflow") and "action" not in task:
+        found.append(
+            Diagnostic(
+                "W111-action-required",
+                f"A task of type '{kind}' needs 'action' (the ref it runs).",
+                pointer(*path),
+            )
+        )
+    if isinstance(task.get("action"), str) and not ACTION_REF.match(task["action"]):
+        found.append(
+            Diagnostic(
+                "W112-invalid-action-ref",
+                f"'{task['action']}' is not an action ref: write <pack>.<name>.",
+                pointer(*path, "action"),
+            )
+        )
+    if (
+        kind == "workflow"
+        and workflow_exists
+        and isinstance(task.get("action"), str)
+        and not workflow_exists(task["action"])
+    ):
+        found.append(
+            Diagnostic(
+                "W401-unknown-workflow",
+                f"No workflow '{task['action']}' exists (yet): load it before running this one.",
+                pointer(*path, "action"),
+                WARNING,
+            )
+        )
+    if kind == "parallel" and not task.get("tasks"):
+        found.append(
+            Diagnostic(
+                "W110-parallel-without-tasks",
+                "A parallel task needs a non-empty 'tasks' list.",
+                pointer(*path),
+            )
+        )
+    if "with_items" in task and (kind == "parallel" or "action" not in task):
+        found.append(
+            Diagnostic(
+                "W109-with-items-without-action",
+                "'with_items' runs the task's action once per item: it needs an 'action' (not for parallel tasks).",
+                pointer(*path, "with_items"),
+            )
+        )
+    inbound = sum(1 for edge in graph.edges if edge.target == task.get("name"))
+    if isinstance(task.get("join"), int) and task["join"] > inbound:
+        found.append(
+            Diagnostic(
+                "W108-join-too-large",
+                f"join: {task['join']} waits for more tasks than lead here ({inbound}); it would wait forever.",
+                pointer(*path, "join"),
+            )
+        )
+    return found
+
+
+def _entry_diagnostics(graph: TaskGraph) -> list[Diagnostic]:
+    targets = {edge.target for edge in graph.edges}
+    graph.entries = [name for name in graph.tasks if name not in targets]
+    if graph.tasks and not graph.entries:
+        return [
+            Diagnostic(
+                "W104-no-entry-task",
+                "Every task has an inbound transition, so none can start: one task must be the entry.",
+                pointer(*graph.path),
+            )
+        ]
+    graph.reachable = _reach(graph, graph.entries)
+    return [
+        Diagnostic(
+            "W105-unreachable-task",
+            f"Task '{name}' can never run: no path leads to it from an entry task ({', '.join(graph.entries)}).",
+            pointer(*graph.path, index, "name"),
+        )
+        for name, (index, _task) in graph.tasks.items()
+        if name not in graph.reachable
+    ]
+
+
+def _reach(graph: TaskGraph, starts) -> set[str]:
+    reached, stack = set(), list(starts)
+    while stack:
+        name = stack.pop()
+        if name not in reached:
+            reached.add(name)
+            stack += [edge.target for edge in graph.edges if edge.source == name]
+    return reached
+
+
+def _cycle_diagnostics(graph: TaskGraph) -> list[Diagnostic]:
+    found = []
+    for component in _strongly_connected(graph):
+        inside = [e for e in graph.edges if e.source in component and e.target in component]
+        if not inside:
+            continue
+        cycle = " -> ".join([*_cycle_path(inside), _cycle_path(inside)[0]])
+        guards = [e.when for e in inside if e.when]
+        where = inside[0].path
+        if not guards:
+            found.append(
+                Diagnostic(
+                    "W106-endless-cycle",
+                    f"The cycle {cycle} has no 'when' on any transition, so it never ends: add a condition that stops it.",
+                    where,
+                )
+            )
+        elif all(not _STATUS_ONLY.sub("", g.replace("{{", "").replace("}}", "")) for g in guards):
+            found.append(
+                Diagnostic(
+                    "W107-status-guarded-cycle",
+                    f"The cycle {cycle} is guarded only by task status; make sure it ends (e.g. count attempts in a var).",
+                    where,
+                    WARNING,
+                )
+            )
+    return found
+
+
+def _strongly_connected(graph: TaskGraph) -> list[set[str]]:
+    """Tarjan's algorithm, iterative-enough for workflow sizes (names are the nodes)."""
+    index, low, on_stack, stack, result, counter = {}, {}, set(), [], [], [0]
+    successors = {name: [e.target for e in graph.edges if e.source == name] for name in graph.tasks}
+
+    def visit(node):
+        index[node] = low[node] = counter[0]
+        counter[0] += 1
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in successors[node]:
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = set()
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.add(member)
+                if member == node:
+                    break
+            result.append(component)
+
+    for node in graph.tasks:
+        if node not in index:
+            visit(node)
+    return result
+
+
+def _cycle_path(edges: list[Edge]) -> list[str]:
+    """One cycle through the first edge's source, found breadth-first inside the component."""
+    start = edges[0].source
+    parents, queue = {start: None}, [start]
+    while queue:
+        node = queue.pop(0)
+        for edge in (e for e in edges if e.source == node):
+            if edge.target == start:
+                path = [node]
+                while parents[path[-1]] is not None:
+                    path.append(parents[path[-1]])
+                return list(reversed(path))
+            if edge.target not in parents:
+                parents[edge.target] = node
+                queue.append(edge.target)
+    return [start]
+
+
+def _dominators(graph: TaskGraph) -> dict[str, set[str]]:
+    """For each reachable task, the tasks on every path to it from the entries (itself too)."""
+    nodes = graph.reachable
+    predecessors = {n: {e.source for e in graph.edges if e.target == n and e.source in nodes} for n in nodes}
+    dom = {n: ({n} if n in graph.entries else set(nodes)) for n in nodes}
+    changed = True
+    while changed:
+        changed = False
+        for n in nodes:
+            if n in graph.entries:
+                continue
+            preds = [dom[p] for p in predecessors[n]]
+            new = {n} | (set.intersection(*preds) if preds else set())
+            if new != dom[n]:
+                dom[n], changed = new, True
+    return dom

@@ -1,0 +1,301 @@
+"""Template checks: every `{{ ... }}` in a definition parses, names what exists, and is safe.
+
+Templates are analysed on Jinja's own AST (the same parser the executor renders with), never
+with regular expressions, so what we accept is exactly what the sandbox will be asked to run.
+The runtime sandbox stays the last line of defence; these checks exist to turn a typo or an
+escape attempt into a located diagnostic at write time instead of a failure at run time.
+"""
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from jinja2 import TemplateSyntaxError, nodes
+from jinja2.sandbox import (
+    UNSAFE_ASYNC_GENERATOR_ATTRIBUTES,
+    UNSAFE_COROUTINE_ATTRIBUTES,
+    UNSAFE_GENERATOR_ATTRIBUTES,
+    UNSAFE_METHOD_ATTRIBUTES,
+    SandboxedEnvironment,
+)
+
+from .diagnostics import ERROR, WARNING, Diagnostic, pointer
+from .language import BUILTIN_FUNCTIONS, ITERATION_NAMES, NAMESPACES, TRANSITION_FUNCTIONS
+
+# One environment for every parse: building one is far slower than parsing a template.
+_ENV = SandboxedEnvironment()
+# Attributes that reach interpreter internals without a leading underscore.
+_UNSAFE_ATTRIBUTES = {
+    "mro",
+    *UNSAFE_METHOD_ATTRIBUTES,
+    *UNSAFE_GENERATOR_ATTRIBUTES,
+    *UNSAFE_COROUTINE_ATTRIBUTES,
+    *UNSAFE_ASYNC_GENERATOR_ATTRIBUTES,
+}
+_FUNCTIONS = BUILTIN_FUNCTIONS | TRANSITION_FUNCTIONS
+_TASK_NAMESPACES = {"task", "tasks"}
+_MARKERS = ("{{", "{%", "{#")
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """What a template at one place in the definition may refer to."""
+
+    path: str
+    text: str
+    finished: frozenset  # tasks certainly finished when this template renders
+    transition: bool = False  # result()/succeeded()/... allowed
+    iteration: bool = False  # item/index allowed
+
+
+@dataclass(frozen=True)
+class _Names:
+    params: frozenset | None
+    variables: frozenset
+    tasks: frozenset
+
+
+def template_diagnostics(
+    definition: dict,
+    *,
+    param_names: set[str] | None,
+    var_names: set[str],
+    finished_before: dict[str, set[str]],
+    finished_at_end: set[str],
+) -> list[Diagnostic]:
+    """Every problem in the definition's templates, located by JSON pointer."""
+    if not isinstance(definition, dict):
+        return []
+    tasks = definition.get("tasks")
+    names = _Names(
+        None if param_names is None else frozenset(param_names),
+        frozenset(var_names or ()),
+        frozenset(_task_names(tasks)),
+    )
+    found: list[Diagnostic] = []
+    for scope in _task_scopes(tasks, ("tasks",), finished_before or {}):
+        found += _Checker(scope, names).run()
+    output_map = definition.get("output_map")
+    if isinstance(output_map, dict):
+        end = frozenset(finished_at_end or ())
+        for parts, text in _strings(output_map, ("output_map",)):
+            found += _Checker(_Scope(pointer(*parts), text, end), names).run()
+    return list(dict.fromkeys(found))  # one template can repeat a mistake; say it once
+
+
+def _task_names(tasks) -> set[str]:
+    names = set()
+    for task in tasks if isinstance(tasks, list) else ():
+        if isinstance(task, dict):
+            if isinstance(task.get("name"), str):
+                names.add(task["name"])
+            names |= _task_names(task.get("tasks"))
+    return names
+
+
+def _task_scopes(tasks, prefix: tuple, finished_before: dict):
+    """Yield a scope for every template string in the tasks, nested `parallel` tasks included."""
+    for index, task in enumerate(tasks if isinstance(tasks, list) else ()):
+        if not isinstance(task, dict):
+            continue
+        at = (*prefix, index)
+        name = task.get("name")
+        before = finished_before.get(name, set()) if isinstance(name, str) else set()
+        before = frozenset(before if isinstance(before, set | frozenset | list) else ())
+        iterates = bool(task.get("with_items"))
+        for key in ("input", "when", "with_items", "timeout"):
+            if key in task:
+                for parts, text in _strings(task[key], (*at, key)):
+                    # item/index exist only while rendering each iteration's input.
+                    yield _Scope(pointer(*parts), text, before, iteration=iterates and key == "input")
+        # A transition runs after its own task has finished.
+        after = before | {name} if isinstance(name, str) else before
+        for parts, text in _transition_strings(task.get("next"), (*at, "next")):
+            yield _Scope(pointer(*parts), text, after, transition=True)
+        yield from _task_scopes(task.get("tasks"), (*at, "tasks"), finished_before)
+
+
+def _transition_strings(transitions, prefix: tuple):
+    for index, transition in enumerate(transitions if isinstance(transitions, list) else ()):
+        if not isinstance(transition, dict):
+            continue
+        if "when" in transition:
+            yield from _strings(transition["when"], (*prefix, index, "when"))
+        publish = transition.get("publish")
+        for position, entry in enumerate(publish if isinstance(publish, list) else ()):
+            # A bare name publishes result() and holds no template; only mappings do.
+            if isinstance(entry, dict):
+                for key, value in entry.items():
+                    yield from _strings(value, (*prefix, index, "publish", position, key))
+
+
+def _strings(value, parts: tuple):
+    """Yield (path parts, text) for every string holding template markup, recursively."""
+    if isinstance(value, str):
+        if any(marker in value for marker in _MARKERS):
+            yield parts, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, (*parts, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, (*parts, index))
+
+
+class _Checker:
+    """Walks one template's AST and collects what is wrong with it."""
+
+    def __init__(self, scope: _Scope, names: _Names):
+        self.scope, self.names, self.found = scope, names, []
+
+    def add(self, code: str, message: str, severity: str = ERROR) -> None:
+        scope = self.scope
+        self.found.append(Diagnostic(code, f"{message} (in `{scope.text}`)", scope.path, severity))
+
+    def unsafe(self, why: str) -> None:
+        self.add("W308-unsafe-template", f"{why}; use only data fields and the documented functions")
+
+    def run(self) -> list[Diagnostic]:
+        try:
+            tree = _parse(self.scope.text)
+        except TemplateSyntaxError as error:
+            self.add(
+                "W301-template-syntax",
+                f"cannot parse, line {error.lineno} of the template: {error.message}; "
+                "fix the expression so it is valid `{{ ... }}` syntax",
+            )
+            return self.found
+        for node in tree.body:
+            if isinstance(node, nodes.Output):
+                for child in node.nodes:
+                    self.visit(child)
+            else:
+                # The language is expressions only: loops, assignments and macros mean nothing here.
+                self.add(
+                    "W309-statement-not-allowed",
+                    f"`{{% {type(node).__name__.lower()} %}}` statements are not allowed; "
+                    "templates are `{{ expression }}` only",
+                )
+        return self.found
+
+    def visit(self, node) -> None:
+        if isinstance(node, nodes.Name):
+            return self.name(node.name, called=False)
+        children = node.iter_child_nodes()
+        if isinstance(node, nodes.Call) and isinstance(node.node, nodes.Name):
+            self.name(node.node.name, called=True)
+            children = node.iter_child_nodes(exclude=("node",))
+        elif isinstance(node, nodes.Getattr | nodes.Getitem):
+            if not self.access(node):
+                return None
+        elif isinstance(node, nodes.Filter | nodes.Test):
+            self.filter(node)
+        for child in children:
+            self.visit(child)
+        return None
+
+    def name(self, name: str, *, called: bool) -> None:
+        if name in ITERATION_NAMES:
+            if not self.scope.iteration:
+                self.add(
+                    "W307-iteration-name-outside-with-items",
+                    f"`{name}` exists only in the `input` of a task with `with_items`; "
+                    "move this expression there or use a workflow variable",
+                )
+        elif name in TRANSITION_FUNCTIONS and called:
+            if not self.scope.transition:
+                self.add(
+                    "W306-transition-function-outside-transition",
+                    f"`{name}()` describes the task that just finished and works only in a "
+                    "transition's `when` or `publish`; publish the value there and read it as "
+                    "`workflow.<name>`, or use `task.<task name>`",
+                )
+        elif name in _FUNCTIONS:
+            if not called:
+                self.add("W302-unknown-name", f"`{name}` is a function; call it as `{name}(...)`")
+        elif name not in NAMESPACES and name not in self.names.variables:
+            self.add("W302-unknown-name", self.unknown_hint(name))
+
+    def unknown_hint(self, name: str) -> str:
+        if name == "null":
+            return "unknown name `null`; write `none`"
+        if self.names.params and name in self.names.params:
+            return f"unknown name `{name}`; did you mean `parameters.{name}`?"
+        return (
+            f"unknown name `{name}`; use a namespace ({', '.join(sorted(NAMESPACES))}), "
+            f"or declare it in `vars` and write `workflow.{name}`"
+        )
+
+    def access(self, node) -> bool:
+        """Check `x.key` / `x[key]`; returns whether to look inside the base expression."""
+        key = node.attr if isinstance(node, nodes.Getattr) else _const(node.arg)
+        if isinstance(key, str) and (key.startswith("_") or key in _UNSAFE_ATTRIBUTES):
+            self.unsafe(f"access to `{key}` reaches Python internals")
+        base = node.node
+        if isinstance(base, nodes.Call) and not (
+            isinstance(base.node, nodes.Name) and base.node.name in _FUNCTIONS
+        ):
+            # Only our own functions promise plain data; a method may hand back live objects.
+            self.unsafe("reading into the result of a method call is not allowed")
+        if not isinstance(base, nodes.Name):
+            return True
+        if base.name in _FUNCTIONS:
+            self.unsafe(f"`{base.name}` is a function; its attributes are off limits")
+            return False
+        params = self.names.params
+        if isinstance(key, str) and base.name == "parameters" and params is not None and key not in params:
+            self.add(
+                "W303-undeclared-parameter",
+                f"parameter `{key}` is not declared; add it to the workflow's `parameters` or fix the name",
+            )
+        if isinstance(key, str) and base.name in _TASK_NAMESPACES:
+            self.task(key)
+        return True
+
+    def task(self, task: str) -> None:
+        if task not in self.names.tasks:
+            self.add(
+                "W305-unknown-task-result",
+                f"there is no task `{task}`; use the name of a task in this workflow",
+            )
+        elif task not in self.scope.finished:
+            self.add(
+                "W304-task-not-finished",
+                f"task `{task}` may not have finished on every path to here, so `task.{task}` can "
+                "be undefined; reach this point only after it has run, or publish a default",
+                WARNING,
+            )
+
+    def filter(self, node) -> None:
+        """Filters such as `attr` and `map(attribute=...)` take attribute names as strings."""
+        values = [*node.args, *(keyword.value for keyword in node.kwargs)]
+        for value in values:
+            const = _const(value)
+            if isinstance(const, str) and const.startswith("_"):
+                self.unsafe(f"`{node.name}` with `{const}` reaches Python internals")
+        literal = all(isinstance(_const(value), str) for value in values)
+        if isinstance(node, nodes.Filter) and node.name == "attr" and not literal:
+            # A computed attribute name cannot be checked, so it cannot be allowed.
+            self.unsafe("`attr` needs a literal attribute name")
+
+
+@lru_cache(maxsize=4096)
+def _parse(text: str) -> nodes.Template:
+    # Parsing dominates the cost, and large workflows repeat templates (`{{ succeeded() }}`).
+    # The trees are only read, never changed, so sharing them is safe.
+    return _ENV.parse(text)
+
+
+def _const(node):
+    """A literal value, with `~`/`+` of literal strings folded, else None.
+
+    Jinja's own `as_const` is not used: it would evaluate `'a' * 10**10` at check time.
+    """
+    if isinstance(node, nodes.Const):
+        return node.value
+    parts = node.nodes if isinstance(node, nodes.Concat) else ()
+    if isinstance(node, nodes.Add):
+        parts = (node.left, node.right)
+    values = [_const(part) for part in parts]
+    if values and all(isinstance(value, str) for value in values):
+        return "".join(values)
+    return None
