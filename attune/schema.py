@@ -8,15 +8,19 @@ from rest_framework import serializers
 from attune.api import ErrorSerializer
 
 
-def data_envelope(serializer, name: str):
-    """`{"data": <serializer>, "message"?}` as a named component."""
-    return inline_serializer(
-        name=name,
-        fields={
-            "data": serializer,
-            "message": serializers.CharField(required=False, help_text="Present on writes."),
-        },
-    )
+def data_envelope(serializer, name: str, warnings: bool = False):
+    """`{"data": <serializer>, "message"?, "warnings"?}` as a named component."""
+    fields = {
+        "data": serializer,
+        "message": serializers.CharField(required=False, help_text="Present on writes."),
+    }
+    if warnings:
+        fields["warnings"] = serializers.ListField(
+            child=serializers.DictField(),
+            required=False,
+            help_text="Warning diagnostics about the saved definition: `{code, severity, message, path, line, column}`.",
+        )
+    return inline_serializer(name=name, fields=fields)
 
 
 SuccessEnvelope = inline_serializer(

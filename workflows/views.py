@@ -1,7 +1,10 @@
 from django.db.models import F
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics
+from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
 
 from attune import schema
 from attune.viewsets import EnvelopeModelViewSet, ValuesListMixin
@@ -15,8 +18,9 @@ from workflows.serializers import (
     WorkflowSummarySerializer,
     WorkflowUpdateSerializer,
 )
+from workflows.validation import WORKFLOW_SCHEMA
 
-WorkflowEnvelope = schema.data_envelope(WorkflowSerializer(), "WorkflowEnvelope")
+WorkflowEnvelope = schema.data_envelope(WorkflowSerializer(), "WorkflowEnvelope", warnings=True)
 SUMMARY_VALUES = tuple(name for name in SUMMARY_FIELDS if name != "pack_ref")
 PACK_REF = {"pack_ref": F("pack__ref")}
 REF = OpenApiParameter("ref", str, OpenApiParameter.PATH, description="Workflow ref, `<pack_ref>.<name>`.")
@@ -65,6 +69,8 @@ UPDATE = {
 class WorkflowViewSet(EnvelopeModelViewSet):
     """Workflow definitions, addressed by ref."""
 
+    action_permissions = {"language_schema": []}
+
     entity = "Workflow"
     # select_related: every representation shows `pack_ref`.
     queryset = Workflow.objects.select_related("pack")
@@ -77,6 +83,19 @@ class WorkflowViewSet(EnvelopeModelViewSet):
         "update": WorkflowUpdateSerializer,
         "partial_update": WorkflowUpdateSerializer,
     }
+
+    @extend_schema(
+        operation_id="get_workflow_language_schema",
+        summary="The JSON Schema of workflow definitions",
+        description="The shape every `definition` must have (graph and template rules are checked on top).",
+        responses={
+            200: OpenApiResponse(OpenApiTypes.OBJECT, description="A JSON Schema (draft 2020-12)."),
+            401: schema.UNAUTHORIZED,
+        },
+    )
+    @action(detail=False, methods=["get"], url_path="schema")
+    def language_schema(self, request):
+        return Response(WORKFLOW_SCHEMA)
 
 
 @extend_schema_view(

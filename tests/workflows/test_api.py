@@ -416,3 +416,90 @@ def test_list_rows_match_the_summary_serializer(api_client, make_workflow):
     assert item == dict(
         WorkflowSummarySerializer(Workflow.objects.select_related("pack").get(pk=workflow.pk)).data
     )
+
+
+# --- the workflow language on every write --------------------------------------------------
+
+
+def test_language_schema_is_served_to_any_user(reader_client, anon_client, db):
+    response = reader_client.get(f"{URL}/schema")
+    assert response.status_code == 200
+    assert response.json()["title"] == "Attune workflow definition"
+    assert response.json()["required"] == ["version", "tasks"]
+    assert_error(anon_client.get(f"{URL}/schema"), 401, "UNAUTHORIZED")
+
+
+def test_create_stores_the_shorthand_normalised_into_next(api_client, make_pack):
+    make_pack("slack")
+    definition = {
+        "version": "1.0.0",
+        "tasks": [
+            {"name": "notify", "action": "slack.post_message", "on_success": "close", "on_failure": "page"},
+            {"name": "close", "action": "core.echo"},
+            {"name": "page", "action": "core.echo"},
+        ],
+    }
+    response = api_client.post(URL, create_body(definition=definition))
+    assert response.status_code == 201, response.content
+    stored = Workflow.objects.get(ref="slack.incident_workflow").definition
+    assert stored["tasks"][0]["next"] == [
+        {"do": ["close"], "when": "{{ succeeded() }}"},
+        {"do": ["page"], "when": "{{ failed() }}"},
+    ]
+    assert "on_success" not in stored["tasks"][0]
+    assert response.json()["data"]["definition"] == stored
+
+
+def test_create_returns_warnings_beside_the_saved_workflow(api_client, make_pack):
+    make_pack("slack")
+    definition = {
+        "version": "1.0.0",
+        "tasks": [
+            {"name": "poll", "action": "core.http", "next": [{"when": "{{ succeeded() }}", "do": ["wait"]}]},
+            {"name": "wait", "action": "core.sleep", "next": [{"when": "{{ succeeded() }}", "do": ["poll"]}]},
+            {"name": "start", "action": "core.echo", "next": [{"do": ["poll"]}]},
+        ],
+    }
+    response = api_client.post(URL, create_body(definition=definition))
+    assert response.status_code == 201, response.content
+    assert [w["code"] for w in response.json()["warnings"]] == ["W107-status-guarded-cycle"]
+    assert Workflow.objects.filter(ref="slack.incident_workflow").exists()
+
+
+def test_create_rejects_an_undeclared_parameter_with_its_diagnostic(api_client, make_pack):
+    make_pack("slack")
+    definition = {
+        "version": "1.0.0",
+        "tasks": [
+            {
+                "name": "notify",
+                "action": "slack.post_message",
+                "input": {"channel": "{{ parameters.chanel }}"},
+            }
+        ],
+    }
+    body = assert_error(
+        api_client.post(
+            URL, create_body(definition=definition, param_schema={"channel": {"type": "string"}})
+        ),
+        400,
+        "VALIDATION_ERROR",
+    )
+    (diagnostic,) = body["details"]["diagnostics"]
+    assert (diagnostic["code"], diagnostic["path"]) == ("W303-undeclared-parameter", "/tasks/0/input/channel")
+    assert not Workflow.objects.exists()
+
+
+def test_update_of_the_parameter_schema_rechecks_the_stored_definition(api_client, make_workflow):
+    definition = {
+        "version": "1.0.0",
+        "tasks": [{"name": "a", "action": "core.echo", "input": {"host": "{{ parameters.host }}"}}],
+    }
+    make_workflow("slack.flow", definition=definition, param_schema={"host": {"type": "string"}})
+    body = assert_error(
+        api_client.patch(f"{URL}/slack.flow", {"param_schema": {"other": {"type": "string"}}}),
+        400,
+        "VALIDATION_ERROR",
+    )
+    assert [d["code"] for d in body["details"]["diagnostics"]] == ["W303-undeclared-parameter"]
+    assert Workflow.objects.get(ref="slack.flow").param_schema == {"host": {"type": "string"}}
