@@ -165,3 +165,32 @@ def test_bulk_enable_and_disable(admin_browser, make_workflow, action, before, a
     }
     untouched.refresh_from_db()
     assert untouched.enabled is before
+
+
+def test_admin_lists_definition_problems_with_their_line(admin_browser, make_pack):
+    pack = make_pack("core")
+    text = '{\n  "version": "1.0.0",\n  "tasks": [\n    {"name": "a", "action": "core.echo", "on_sucess": "b"}\n  ]\n}'
+    response = admin_browser.post("/admin/workflows/workflow/add/", workflow_form(pack, definition=text))
+    assert response.status_code == 200
+    assert b"line 4, column 55: W001-unknown-key at /tasks/0/on_sucess" in response.content
+    assert not Workflow.objects.exists()
+
+
+def test_admin_saves_the_normalised_definition_and_shows_warnings(admin_browser, make_pack):
+    pack = make_pack("core")
+    definition = {
+        "version": "1.0.0",
+        "tasks": [
+            {"name": "start", "action": "core.echo", "on_complete": "poll"},
+            {"name": "poll", "action": "core.http", "on_success": "wait"},
+            {"name": "wait", "action": "core.sleep", "on_success": "poll"},
+        ],
+    }
+    response = admin_browser.post(
+        "/admin/workflows/workflow/add/", workflow_form(pack, definition=json.dumps(definition)), follow=True
+    )
+    assert response.status_code == 200
+    assert b"W107-status-guarded-cycle at /tasks/1/next/0/do/0" in response.content
+    assert b"Warning: " in response.content
+    stored = Workflow.objects.get(ref="core.new_flow").definition
+    assert stored["tasks"][0]["next"] == [{"do": ["poll"]}]

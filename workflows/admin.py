@@ -2,13 +2,28 @@ from django import forms
 from django.contrib import admin, messages
 
 from attune.admin_forms import PrettyJSONField, TagsFormField
+from attune.yamlio import YamlError, load_yaml
 from workflows.models import Workflow
+from workflows.validation import check_definition
 
 
 class WorkflowForm(forms.ModelForm):
     """Model validation (Workflow.full_clean) applies the same validators as the API."""
 
     tags = TagsFormField()
+
+    def clean_definition(self):
+        """Judge the definition as the API does, with the line of each problem in the text."""
+        definition = self.cleaned_data.get("definition")
+        try:
+            doc = load_yaml(self.data.get("definition") or "")  # JSON is YAML: same positions
+        except YamlError:
+            doc = None
+        report = check_definition(definition, param_schema=self.cleaned_data.get("param_schema"), doc=doc)
+        if report.errors:
+            raise forms.ValidationError([_located(d) for d in report.errors])
+        self.definition_warnings = [_located(d) for d in report.warnings]
+        return report.definition
 
     class Meta:
         model = Workflow
@@ -31,6 +46,11 @@ class WorkflowForm(forms.ModelForm):
         }
 
 
+def _located(diagnostic) -> str:
+    where = f"line {diagnostic.line}, column {diagnostic.column}: " if diagnostic.line else ""
+    return f"{where}{diagnostic.code} at {diagnostic.path or '/'}: {diagnostic.message}"
+
+
 @admin.register(Workflow)
 class WorkflowAdmin(admin.ModelAdmin):
     form = WorkflowForm
@@ -41,6 +61,11 @@ class WorkflowAdmin(admin.ModelAdmin):
     list_select_related = ("pack",)
     readonly_fields = ("created", "updated")
     actions = ["enable_workflows", "disable_workflows"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        for warning in getattr(form, "definition_warnings", []):
+            self.message_user(request, f"Warning: {warning}", messages.WARNING)
 
     @admin.display(description="Tags")
     def tag_list(self, workflow):
