@@ -7,9 +7,11 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from attune import schema
+from attune.api import data_response
 from attune.viewsets import EnvelopeModelViewSet, ValuesListMixin
 from packs.models import Pack
 from workflows.filters import WorkflowFilter
+from workflows.language_views import GRAPH
 from workflows.models import Workflow
 from workflows.serializers import (
     SUMMARY_FIELDS,
@@ -18,7 +20,7 @@ from workflows.serializers import (
     WorkflowSummarySerializer,
     WorkflowUpdateSerializer,
 )
-from workflows.validation import WORKFLOW_SCHEMA
+from workflows.validation import WORKFLOW_SCHEMA, describe_graph
 
 WorkflowEnvelope = schema.data_envelope(WorkflowSerializer(), "WorkflowEnvelope", warnings=True)
 SUMMARY_VALUES = tuple(name for name in SUMMARY_FIELDS if name != "pack_ref")
@@ -69,7 +71,7 @@ UPDATE = {
 class WorkflowViewSet(EnvelopeModelViewSet):
     """Workflow definitions, addressed by ref."""
 
-    action_permissions = {"language_schema": []}
+    action_permissions = {"language_schema": [], "graph": []}
 
     entity = "Workflow"
     # select_related: every representation shows `pack_ref`.
@@ -96,6 +98,20 @@ class WorkflowViewSet(EnvelopeModelViewSet):
     @action(detail=False, methods=["get"], url_path="schema")
     def language_schema(self, request):
         return Response(WORKFLOW_SCHEMA)
+
+    @extend_schema(
+        operation_id="get_workflow_graph",
+        summary="The workflow's task graph",
+        parameters=[REF],
+        responses={
+            200: schema.data_envelope(GRAPH, "TaskGraphEnvelope"),
+            404: schema.NOT_FOUND,
+            401: schema.UNAUTHORIZED,
+        },
+    )
+    @action(detail=True, methods=["get"])
+    def graph(self, request, ref=None):
+        return data_response(describe_graph(self.get_object().definition))
 
 
 @extend_schema_view(

@@ -15,12 +15,19 @@ from django.core.exceptions import ValidationError
 
 from attune.validators import is_json_schema
 from workflows.validation.diagnostics import ERROR, WARNING, Diagnostic, pointer
-from workflows.validation.graph import graph_diagnostics
+from workflows.validation.graph import describe_graph, graph_diagnostics
 from workflows.validation.normalize import normalize
 from workflows.validation.structure import WORKFLOW_SCHEMA, structure_diagnostics
 from workflows.validation.templates import template_diagnostics
 
-__all__ = ["WORKFLOW_SCHEMA", "Diagnostic", "Report", "check_definition", "validate_definition"]
+__all__ = [
+    "WORKFLOW_SCHEMA",
+    "Diagnostic",
+    "Report",
+    "check_definition",
+    "describe_graph",
+    "validate_definition",
+]
 
 
 @dataclass

@@ -304,3 +304,40 @@ def _dominators(graph: TaskGraph) -> dict[str, set[str]]:
             if new != dom[n]:
                 dom[n], changed = new, True
     return dom
+
+
+def edge_kind(when: str | None) -> str:
+    """How a transition is drawn: by the status it waits for, or as a condition."""
+    if not when:
+        return "complete"
+    condition = when.replace("{{", "").replace("}}", "").strip()
+    return {"succeeded()": "success", "failed()": "failure", "timed_out()": "timeout"}.get(
+        condition, "conditional"
+    )
+
+
+def describe_graph(definition: dict) -> dict:
+    """Nodes, edges and entry tasks of a normalised definition, for the API and pictures."""
+    _diagnostics, facts = graph_diagnostics(definition)
+    nodes, edges, entry = [], [], []
+    for graph in facts.graphs:
+        parent = graph.path[-2] if len(graph.path) > 1 else None
+        parent_name = _task_at(definition, graph.path[:-1]) if parent is not None else None
+        for name, (_index, task) in graph.tasks.items():
+            nodes.append({
+                "name": name, "action": task.get("action"), "type": task.get("type", "action"),
+                "parent": parent_name, "reachable": name in graph.reachable,
+            })  # fmt: skip
+        edges += [
+            {"from": e.source, "to": e.target, "kind": edge_kind(e.when), "when": e.when} for e in graph.edges
+        ]
+        if parent_name is None:
+            entry += graph.entries
+    return {"nodes": nodes, "edges": edges, "entry": entry}
+
+
+def _task_at(definition: dict, path: tuple):
+    node = definition
+    for part in path:
+        node = node[part]
+    return node.get("name")

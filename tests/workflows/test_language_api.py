@@ -1,0 +1,121 @@
+"""POST /api/v1/workflows/validate and GET /api/v1/workflows/{ref}/graph."""
+
+import pytest
+
+from tests.conftest import assert_error
+from workflows.models import Workflow
+
+VALIDATE = "/api/v1/workflows/validate"
+
+YAML_OK = """\
+version: "1.0.0"
+tasks:
+  - name: fetch
+    action: core.http
+    next:
+      - when: "{{ succeeded() }}"
+        do: [store]
+      - when: "{{ failed() }}"
+        do: [alert]
+  - name: store
+    action: core.echo
+  - name: alert
+    action: core.echo
+"""
+
+YAML_BAD = """\
+version: "1.0.0"
+tasks:
+  - name: fetch
+    action: core.http
+    next:
+      - do: [stroe]
+"""
+
+
+def test_valid_yaml_answers_valid_with_its_graph(api_client):
+    response = api_client.generic("POST", VALIDATE, YAML_OK, content_type="application/yaml")
+    assert response.status_code == 200
+    data = response.json()["data"]
+    assert data["valid"] is True and data["diagnostics"] == []
+    assert data["graph"]["entry"] == ["fetch"]
+    assert {(e["from"], e["to"], e["kind"]) for e in data["graph"]["edges"]} == {
+        ("fetch", "store", "success"),
+        ("fetch", "alert", "failure"),
+    }
+    assert not Workflow.objects.exists()
+
+
+def test_invalid_yaml_lists_located_diagnostics(api_client):
+    response = api_client.generic("POST", VALIDATE, YAML_BAD, content_type="application/yaml")
+    assert response.status_code == 200
+    data = response.json()["data"]
+    assert data["valid"] is False
+    assert data["diagnostics"] == [
+        {
+            "code": "W101-unknown-task",
+            "severity": "error",
+            "message": "Transition to 'stroe', which is not a task here (tasks at this level: fetch).",
+            "path": "/tasks/0/next/0/do/0",
+            "line": 6,
+            "column": 14,
+        }
+    ]
+
+
+def test_json_definitions_are_validated_too(api_client):
+    definition = {"version": "1.0.0", "tasks": [{"name": "a", "action": "core.echo", "on_sucess": "b"}]}
+    data = api_client.post(VALIDATE, definition).json()["data"]
+    assert data["valid"] is False
+    assert [(d["code"], d["path"], d["line"]) for d in data["diagnostics"]] == [
+        ("W001-unknown-key", "/tasks/0/on_sucess", None)
+    ]
+    assert data["graph"] == {"nodes": [], "edges": [], "entry": []}
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [("a: [1\n", "line 2, column 1"), ("a: 1\na: 2\n", "line 2, column 1: duplicate key 'a'")],
+)
+def test_unparseable_yaml_is_a_400_with_its_location(api_client, body, message):
+    response = api_client.generic("POST", VALIDATE, body, content_type="application/yaml")
+    error = assert_error(response, 400, "VALIDATION_ERROR")
+    assert error["details"]["body"][0].startswith(message)
+
+
+def test_validate_needs_a_token(anon_client, db):
+    assert_error(anon_client.post(VALIDATE, {"version": "1.0.0"}), 401, "UNAUTHORIZED")
+
+
+def test_graph_of_a_stored_workflow(api_client, make_workflow):
+    definition = {
+        "version": "1.0.0",
+        "tasks": [
+            {
+                "name": "a",
+                "action": "core.echo",
+                "next": [{"do": ["b"]}, {"when": "{{ parameters.x }}", "do": ["c"]}],
+            },
+            {"name": "b", "action": "core.echo"},
+            {"name": "c", "type": "parallel", "tasks": [{"name": "c1", "action": "core.echo"}]},
+        ],
+    }
+    make_workflow("core.flow", definition=definition)
+    response = api_client.get("/api/v1/workflows/core.flow/graph")
+    assert response.status_code == 200
+    graph = response.json()["data"]
+    assert graph["entry"] == ["a"]
+    assert [(n["name"], n["type"], n["parent"]) for n in graph["nodes"]] == [
+        ("a", "action", None),
+        ("b", "action", None),
+        ("c", "parallel", None),
+        ("c1", "action", "c"),
+    ]
+    assert [(e["from"], e["to"], e["kind"]) for e in graph["edges"]] == [
+        ("a", "b", "complete"),
+        ("a", "c", "conditional"),
+    ]
+
+
+def test_graph_of_an_unknown_workflow_is_a_404(api_client):
+    assert_error(api_client.get("/api/v1/workflows/core.nothing/graph"), 404, "NOT_FOUND")
