@@ -194,3 +194,11 @@ def test_admin_saves_the_normalised_definition_and_shows_warnings(admin_browser,
     assert b"Warning: " in response.content
     stored = Workflow.objects.get(ref="core.new_flow").definition
     assert stored["tasks"][0]["next"] == [{"do": ["poll"]}]
+
+
+def test_workflow_change_page_shows_the_task_graph_picture(admin_browser, make_workflow):
+    workflow = make_workflow("core.flow")
+    page = admin_browser.get(f"/admin/workflows/workflow/{workflow.pk}/change/")
+    assert page.status_code == 200
+    assert b'<svg xmlns="http://www.w3.org/2000/svg"' in page.content
+    assert b'<g class="task entry">' in page.content

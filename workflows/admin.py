@@ -1,10 +1,12 @@
 from django import forms
 from django.contrib import admin, messages
+from django.utils.safestring import mark_safe
 
 from attune.admin_forms import PrettyJSONField, TagsFormField
 from attune.yamlio import YamlError, load_yaml
 from workflows.models import Workflow
-from workflows.validation import check_definition
+from workflows.picture import graph_svg
+from workflows.validation import check_definition, describe_graph
 
 
 class WorkflowForm(forms.ModelForm):
@@ -59,13 +61,18 @@ class WorkflowAdmin(admin.ModelAdmin):
     # tags__tag_icontains searches inside the tag list in the database (attune.fields).
     search_fields = ("ref", "label", "description", "tags__tag_icontains")
     list_select_related = ("pack",)
-    readonly_fields = ("created", "updated")
+    readonly_fields = ("picture", "created", "updated")
     actions = ["enable_workflows", "disable_workflows"]
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         for warning in getattr(form, "definition_warnings", []):
             self.message_user(request, f"Warning: {warning}", messages.WARNING)
+
+    @admin.display(description="Task graph")
+    def picture(self, workflow):
+        # graph_svg escapes every text it draws from the definition.
+        return mark_safe(graph_svg(describe_graph(workflow.definition), workflow.ref)) if workflow.pk else "-"  # noqa: S308
 
     @admin.display(description="Tags")
     def tag_list(self, workflow):

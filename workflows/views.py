@@ -1,4 +1,5 @@
 from django.db.models import F
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics
@@ -13,6 +14,7 @@ from packs.models import Pack
 from workflows.filters import WorkflowFilter
 from workflows.language_views import GRAPH
 from workflows.models import Workflow
+from workflows.picture import graph_svg
 from workflows.serializers import (
     SUMMARY_FIELDS,
     WorkflowCreateSerializer,
@@ -71,7 +73,7 @@ UPDATE = {
 class WorkflowViewSet(EnvelopeModelViewSet):
     """Workflow definitions, addressed by ref."""
 
-    action_permissions = {"language_schema": [], "graph": []}
+    action_permissions = {"language_schema": [], "graph": [], "graph_picture": []}
 
     entity = "Workflow"
     # select_related: every representation shows `pack_ref`.
@@ -112,6 +114,22 @@ class WorkflowViewSet(EnvelopeModelViewSet):
     @action(detail=True, methods=["get"])
     def graph(self, request, ref=None):
         return data_response(describe_graph(self.get_object().definition))
+
+    @extend_schema(
+        operation_id="get_workflow_graph_picture",
+        summary="The workflow's task graph as an SVG picture",
+        parameters=[REF],
+        responses={
+            (200, "image/svg+xml"): OpenApiResponse(OpenApiTypes.STR, description="An SVG document."),
+            404: schema.NOT_FOUND,
+            401: schema.UNAUTHORIZED,
+        },
+    )
+    @action(detail=True, methods=["get"], url_path="graph.svg", url_name="graph-svg")
+    def graph_picture(self, request, ref=None):
+        workflow = self.get_object()
+        picture = graph_svg(describe_graph(workflow.definition), workflow.ref)
+        return HttpResponse(picture, content_type="image/svg+xml")
 
 
 @extend_schema_view(

@@ -119,3 +119,40 @@ def test_graph_of_a_stored_workflow(api_client, make_workflow):
 
 def test_graph_of_an_unknown_workflow_is_a_404(api_client):
     assert_error(api_client.get("/api/v1/workflows/core.nothing/graph"), 404, "NOT_FOUND")
+
+
+def test_graph_picture_is_an_svg_with_every_task(api_client, make_workflow):
+    definition = {
+        "version": "1.0.0",
+        "tasks": [
+            {"name": "fetch", "action": "core.http", "next": [{"when": "{{ failed() }}", "do": ["alert"]}]},
+            {"name": "alert", "action": "core.echo"},
+        ],
+    }
+    make_workflow("core.flow", definition=definition)
+    response = api_client.get("/api/v1/workflows/core.flow/graph.svg")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/svg+xml"
+    svg = response.content.decode()
+    assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>")
+    assert '<g class="task entry">' in svg and ">fetch</text>" in svg and ">alert</text>" in svg
+    assert 'class="edge edge-failure"' in svg
+
+
+def test_graph_picture_escapes_what_it_draws():
+    from workflows.picture import graph_svg
+
+    graph = {
+        "nodes": [
+            {"name": "<script>", "action": "a.b&c", "type": "action", "parent": None, "reachable": False}
+        ],
+        "edges": [],
+        "entry": [],
+    }
+    svg = graph_svg(graph)
+    assert "<script>" not in svg and "&lt;script&gt;" in svg and "a.b&amp;c" in svg
+    assert 'class="task unreachable"' in svg
+
+
+def test_graph_picture_of_an_unknown_workflow_is_a_404(api_client):
+    assert_error(api_client.get("/api/v1/workflows/core.nothing/graph.svg"), 404, "NOT_FOUND")
