@@ -65,7 +65,8 @@ def check_definition(definition, *, param_schema=None, workflow_exists=None, doc
     found += graph_found
     found += template_diagnostics(
         normalized,
-        param_names=_param_names(param_schema),
+        # A standalone document may declare its own parameters; the caller's schema wins.
+        param_names=_param_names(param_schema if param_schema is not None else normalized.get("parameters")),
         var_names=_var_names(normalized),
         finished_before=facts.finished_before,
         finished_at_end=facts.finished_at_end,
