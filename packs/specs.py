@@ -47,3 +47,6 @@ class PackSpec:
     source_dir: str
     workflows: list[WorkflowSpec] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Workflows that `type: workflow` tasks run and that are not in this pack: the sync
+    # looks them up in the database (issue W401 warnings for the missing ones).
+    external_workflows: dict[str, str] = field(default_factory=dict)  # ref -> where it is used

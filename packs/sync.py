@@ -110,6 +110,17 @@ def _settle_config(pack: Pack | None, pack_fields: dict) -> list[str]:
     return [f"stored config does not match the conf_schema: {problem}" for problem in problems]
 
 
+def _unknown_workflow_notes(spec: PackSpec) -> list[str]:
+    """W401 warnings: sub-workflows neither in this pack nor in the database (yet)."""
+    refs = spec.external_workflows
+    known = set(Workflow.objects.filter(ref__in=list(refs)).values_list("ref", flat=True)) if refs else set()
+    return [
+        f"{where}: W401-unknown-workflow: No workflow '{ref}' exists (yet): load it before running this one. (warning)"
+        for ref, where in sorted(refs.items())
+        if ref not in known
+    ]
+
+
 def plan_pack(spec: PackSpec, prune: bool = True) -> tuple[PackPlan, dict]:
     """Compare `spec` with the database; return the plan and what applying it needs."""
     pack = Pack.objects.filter(ref=spec.ref).first()
@@ -117,7 +128,7 @@ def plan_pack(spec: PackSpec, prune: bool = True) -> tuple[PackPlan, dict]:
     # Disk is the source of truth: a key the manifest drops goes back to its default
     # (config excepted, see _settle_config).
     pack_fields = {**MANIFEST_DEFAULTS, **spec.fields}
-    notes = [*spec.notes, *_settle_config(pack, pack_fields)]
+    notes = [*spec.notes, *_settle_config(pack, pack_fields), *_unknown_workflow_notes(spec)]
     existing = {w.ref: w for w in pack.workflows.all()} if pack else {}
     plan = PackPlan(spec.ref, CREATE if pack is None else UPDATE, notes=notes, source_dir=spec.source_dir)
     if pack is not None:

@@ -49,6 +49,7 @@ def read_workflows(reader: PackReader, pack: PackSpec) -> tuple[list[WorkflowSpe
         spec = _standalone_workflow(reader, pack, relative)
         specs += [spec] if spec else []
     _check_unique_refs(reader, specs)
+    pack.external_workflows = _external_workflows(specs)
     notes += _not_loaded(reader)
     return specs, notes
 
@@ -244,3 +245,22 @@ def _check_unique_refs(reader: PackReader, specs: list[WorkflowSpec]) -> None:
                 ref=spec.ref,
             )
         seen.setdefault(spec.ref, spec)
+
+
+def _external_workflows(specs: list[WorkflowSpec]) -> dict[str, str]:
+    """Workflow refs that `type: workflow` tasks name and this pack does not define."""
+    own = {spec.ref for spec in specs}
+    external = {}
+    for spec in specs:
+        for task in _tasks(spec.fields["definition"].get("tasks") or []):
+            action = task.get("action")
+            if task.get("type") == "workflow" and isinstance(action, str) and action not in own:
+                external.setdefault(action, f"{spec.fields['source_path']} (task {task.get('name')})")
+    return external
+
+
+def _tasks(tasks):
+    for task in tasks:
+        if isinstance(task, dict):
+            yield task
+            yield from _tasks(task.get("tasks") or [])

@@ -187,3 +187,18 @@ def test_unread_files_are_named_in_the_notes(db, make_pack_dir):
         "kept on disk, not loaded: README.md, actions/deploy.py, actions/workflows/orphan.workflow.yaml"
         in plan.notes
     )
+
+
+def test_sub_workflows_resolve_within_the_pack_then_the_database(db, make_pack_dir, make_workflow):
+    graph = 'version: "1.0.0"\ntasks:\n  - name: run\n    type: workflow\n    action: {target}\n'
+    pack_dir = make_pack_dir("demo").standalone("child")
+    pack_dir.write("workflows/parent.yaml", graph.format(target="demo.child"))
+    pack_dir.write("workflows/other.yaml", graph.format(target="ext.flow"))
+    plan = load(pack_dir.path, dry_run=True)
+    warnings = [note for note in plan.notes if "W401" in note]
+    assert warnings == [
+        "workflows/other.yaml (task run): W401-unknown-workflow: No workflow 'ext.flow' exists (yet): "
+        "load it before running this one. (warning)"
+    ]
+    make_workflow("ext.flow")
+    assert not [note for note in load(pack_dir.path, dry_run=True).notes if "W401" in note]
