@@ -31,15 +31,22 @@ class YamlDocument:
     root: object = None  # the node tree; positions are worked out from it only when asked
     _positions: dict[str, tuple[int, int]] | None = field(default=None, repr=False)
 
+    _key_positions: dict[str, tuple[int, int]] | None = field(default=None, repr=False)
+
     @property
     def positions(self) -> dict[str, tuple[int, int]]:
         if self._positions is None:
-            self._positions = _positions(self.root) if self.root is not None else {}
+            self._positions, self._key_positions = (
+                _positions(self.root) if self.root is not None else ({}, {})
+            )
         return self._positions
 
-    def position(self, pointer: str) -> tuple[int | None, int | None]:
-        """The (line, column) of the value at `pointer`, or of its nearest located parent."""
+    def position(self, pointer: str, key: bool = False) -> tuple[int | None, int | None]:
+        """The (line, column) of the value at `pointer` (of its key, with `key`), or of its
+        nearest located parent."""
         positions = self.positions
+        if key and pointer in self._key_positions:
+            return self._key_positions[pointer]
         while True:
             if pointer in positions:
                 return positions[pointer]
@@ -115,8 +122,10 @@ def _expanded_size(root, max_nodes: int) -> int:
     return size(root)
 
 
-def _positions(root) -> dict[str, tuple[int, int]]:
+def _positions(root) -> tuple[dict[str, tuple[int, int]], dict[str, tuple[int, int]]]:
+    """Where each value starts, and where each mapping key starts, by JSON pointer."""
     positions: dict[str, tuple[int, int]] = {}
+    key_positions: dict[str, tuple[int, int]] = {}
     stack = [("", root)]
     visited: set[tuple[str, int]] = set()
     while stack:
@@ -128,11 +137,13 @@ def _positions(root) -> dict[str, tuple[int, int]]:
         if isinstance(node, MappingNode):
             for key_node, value_node in node.value:
                 if isinstance(key_node, ScalarNode):
-                    stack.append((f"{pointer}/{_escape(str(key_node.value))}", value_node))
+                    child = f"{pointer}/{_escape(str(key_node.value))}"
+                    key_positions.setdefault(child, _mark(key_node))
+                    stack.append((child, value_node))
         elif isinstance(node, SequenceNode):
             for index, child_node in enumerate(node.value):
                 stack.append((f"{pointer}/{index}", child_node))
-    return positions
+    return positions, key_positions
 
 
 def load_yaml(text: str, max_nodes: int = DEFAULT_MAX_NODES) -> YamlDocument:

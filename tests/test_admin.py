@@ -172,7 +172,7 @@ def test_admin_lists_definition_problems_with_their_line(admin_browser, make_pac
     text = '{\n  "version": "1.0.0",\n  "tasks": [\n    {"name": "a", "action": "core.echo", "on_sucess": "b"}\n  ]\n}'
     response = admin_browser.post("/admin/workflows/workflow/add/", workflow_form(pack, definition=text))
     assert response.status_code == 200
-    assert b"line 4, column 55: W001-unknown-key at /tasks/0/on_sucess" in response.content
+    assert b"line 4, column 42: W001-unknown-key at /tasks/0/on_sucess" in response.content
     assert not Workflow.objects.exists()
 
 

@@ -49,6 +49,12 @@ def found(*tasks, **top) -> set[tuple[str, str]]:
             "/tasks/0/next/0/when",
         ),
         (task(timeout="soon"), task(timeout="{{ 30 }}"), "W116-timeout-not-a-number", "/tasks/0/timeout"),
+        (
+            task(tasks=[task(name="b")]),
+            {"name": "a", "type": "parallel", "tasks": [task(name="b")]},
+            "W119-tasks-need-parallel",
+            "/tasks/0/tasks",
+        ),
     ],
 )
 def test_slips_are_errors_with_their_path(bad, good, code, path):

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from attune.validators import is_json_schema
-from workflows.validation.diagnostics import ERROR, WARNING, Diagnostic, pointer
+from workflows.validation.diagnostics import AT_KEY, ERROR, WARNING, Diagnostic, pointer
 from workflows.validation.graph import describe_graph, graph_diagnostics
 from workflows.validation.normalize import normalize
 from workflows.validation.structure import WORKFLOW_SCHEMA, structure_diagnostics
@@ -49,7 +49,10 @@ class Report:
         """Diagnostics with the line and column of their path in `doc` (a YamlDocument)."""
         if doc is None:
             return self
-        return Report(self.definition, [d.located(*doc.position(d.path)) for d in self.diagnostics])
+        return Report(
+            self.definition,
+            [d.located(*doc.position(d.path, key=d.code in AT_KEY)) for d in self.diagnostics],
+        )
 
 
 def check_definition(definition, *, param_schema=None, workflow_exists=None, doc=None) -> Report:

@@ -3,6 +3,8 @@
 from dataclasses import asdict, dataclass
 
 ERROR, WARNING = "error", "warning"
+# Diagnostics about a key itself (rather than its value) are located at the key.
+AT_KEY = {"W001-unknown-key"}
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,8 @@ transitions name siblings. Task names are unique across the whole definition, so
 import re
 from dataclasses import dataclass, field
 
+import networkx as nx
+
 from workflows.validation.diagnostics import WARNING, Diagnostic, pointer
 from workflows.validation.language import RESERVED_TASK_NAMES, STATUS_FUNCTIONS
 
@@ -138,6 +140,14 @@ def _usage_diagnostics(task: dict, path: tuple) -> list[Diagnostic]:
                         pointer(*path, key),
                     )
                 )
+    if "tasks" in task and kind != "parallel":
+        found.append(
+            Diagnostic(
+                "W119-tasks-need-parallel",
+                "Nested 'tasks' only run in a task of type parallel: add 'type: parallel'.",
+                pointer(*path, "tasks"),
+            )
+        )
     retry = task.get("retry")
     if (
         isinstance(retry, dict)
@@ -277,65 +287,52 @@ def _reach(graph: TaskGraph, starts) -> set[str]:
     return reached
 
 
-def _cycle_diagnostics(graph: TaskGraph) -> list[Diagnostic]:
+def _is_status_only(when: str) -> bool:
+    return not _STATUS_ONLY.sub("", when.replace("{{", "").replace("}}", ""))
+
+
+def _cycles(graph: TaskGraph, edges: list[Edge]) -> list[list[Edge]]:
+    """The edges inside each strongly connected part of the graph made of `edges`."""
+    digraph = nx.DiGraph()
+    digraph.add_nodes_from(graph.tasks)
+    digraph.add_edges_from((e.source, e.target) for e in edges)
     found = []
-    for component in _strongly_connected(graph):
-        inside = [e for e in graph.edges if e.source in component and e.target in component]
-        if not inside:
-            continue
-        cycle = " -> ".join([*_cycle_path(inside), _cycle_path(inside)[0]])
-        guards = [e.when for e in inside if e.when]
-        where = inside[0].path
-        if not guards:
-            found.append(
-                Diagnostic(
-                    "W106-endless-cycle",
-                    f"The cycle {cycle} has no 'when' on any transition, so it never ends: add a condition that stops it.",
-                    where,
-                )
-            )
-        elif all(not _STATUS_ONLY.sub("", g.replace("{{", "").replace("}}", "")) for g in guards):
-            found.append(
-                Diagnostic(
-                    "W107-status-guarded-cycle",
-                    f"The cycle {cycle} is guarded only by task status; make sure it ends (e.g. count attempts in a var).",
-                    where,
-                    WARNING,
-                )
-            )
+    for component in nx.strongly_connected_components(digraph):
+        inside = [e for e in edges if e.source in component and e.target in component]
+        if inside:
+            found.append(inside)
     return found
 
 
-def _strongly_connected(graph: TaskGraph) -> list[set[str]]:
-    """Tarjan's algorithm, iterative-enough for workflow sizes (names are the nodes)."""
-    index, low, on_stack, stack, result, counter = {}, {}, set(), [], [], [0]
-    successors = {name: [e.target for e in graph.edges if e.source == name] for name in graph.tasks}
-
-    def visit(node):
-        index[node] = low[node] = counter[0]
-        counter[0] += 1
-        stack.append(node)
-        on_stack.add(node)
-        for nxt in successors[node]:
-            if nxt not in index:
-                visit(nxt)
-                low[node] = min(low[node], low[nxt])
-            elif nxt in on_stack:
-                low[node] = min(low[node], index[nxt])
-        if low[node] == index[node]:
-            component = set()
-            while True:
-                member = stack.pop()
-                on_stack.discard(member)
-                component.add(member)
-                if member == node:
-                    break
-            result.append(component)
-
-    for node in graph.tasks:
-        if node not in index:
-            visit(node)
-    return result
+def _cycle_diagnostics(graph: TaskGraph) -> list[Diagnostic]:
+    """A loop made only of unconditional transitions never ends (error); one whose
+    conditions only test task status may not end (warning). Each loop is looked for among
+    just those transitions, so a guarded exit elsewhere does not hide it."""
+    found, endless = [], set()
+    for inside in _cycles(graph, [e for e in graph.edges if not e.when]):
+        endless.update(e.source for e in inside)
+        cycle = " -> ".join([*_cycle_path(inside), _cycle_path(inside)[0]])
+        found.append(
+            Diagnostic(
+                "W106-endless-cycle",
+                f"The cycle {cycle} has no 'when' on any transition, so it never ends: add a condition that stops it.",
+                inside[0].path,
+            )
+        )
+    weak = [e for e in graph.edges if not e.when or _is_status_only(e.when)]
+    for inside in _cycles(graph, weak):
+        if {e.source for e in inside} <= endless:
+            continue
+        cycle = " -> ".join([*_cycle_path(inside), _cycle_path(inside)[0]])
+        found.append(
+            Diagnostic(
+                "W107-status-guarded-cycle",
+                f"The cycle {cycle} is guarded only by task status; make sure it ends (e.g. count attempts in a var).",
+                inside[0].path,
+                WARNING,
+            )
+        )
+    return found
 
 
 def _cycle_path(edges: list[Edge]) -> list[str]:
@@ -358,20 +355,21 @@ def _cycle_path(edges: list[Edge]) -> list[str]:
 
 def _dominators(graph: TaskGraph) -> dict[str, set[str]]:
     """For each reachable task, the tasks on every path to it from the entries (itself too)."""
-    nodes = graph.reachable
-    predecessors = {n: {e.source for e in graph.edges if e.target == n and e.source in nodes} for n in nodes}
-    dom = {n: ({n} if n in graph.entries else set(nodes)) for n in nodes}
-    changed = True
-    while changed:
-        changed = False
-        for n in nodes:
-            if n in graph.entries:
-                continue
-            preds = [dom[p] for p in predecessors[n]]
-            new = {n} | (set.intersection(*preds) if preds else set())
-            if new != dom[n]:
-                dom[n], changed = new, True
-    return dom
+    if not graph.entries:
+        return {}
+    root = ("entry",)  # a virtual start before the entry tasks
+    digraph = nx.DiGraph()
+    digraph.add_edges_from((root, name) for name in graph.entries)
+    digraph.add_edges_from((e.source, e.target) for e in graph.edges if e.source in graph.reachable)
+    immediate = nx.immediate_dominators(digraph, root)
+    dominators = {}
+    for name in graph.reachable:
+        chain, node = {name}, name
+        while immediate.get(node, root) not in (root, node):
+            node = immediate[node]
+            chain.add(node)
+        dominators[name] = chain
+    return dominators
 
 
 def edge_kind(when: str | None) -> str:

@@ -18,7 +18,7 @@ TASK_KEYS = {
 # The seed's shorthand, accepted and normalised into `next` before storing.
 LEGACY_TASK_KEYS = ("on_success", "on_failure", "on_complete", "on_timeout", "decision", "publish")
 TRANSITION_KEYS = {"when", "publish", "do", "__chart_meta__"}
-RETRY_KEYS = {"count", "delay", "backoff", "max_delay"}
+RETRY_KEYS = {"count", "delay", "backoff", "max_delay", "on_error"}
 BACKOFFS = ("constant", "linear", "exponential")
 
 RESERVED_TASK_NAMES = {

@@ -42,6 +42,7 @@ RETRY = {
         "delay": {"type": "number", "minimum": 0},
         "backoff": {"enum": list(BACKOFFS)},
         "max_delay": {"type": "number", "minimum": 0},
+        "on_error": TEMPLATE,
     },
 }
 DECISION = {
