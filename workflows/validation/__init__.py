@@ -141,7 +141,7 @@ def _limit_diagnostics(definition) -> list[Diagnostic]:
         Diagnostic(
             "W504-template-too-long",
             f"A {len(text)}-character string; the limit is {settings.ATTUNE_TEMPLATE_MAX_LENGTH}.",
-            path,
+            pointer(*path),
         )
         for path, text in _strings(definition, ())
         if len(text) > settings.ATTUNE_TEMPLATE_MAX_LENGTH
@@ -161,8 +161,9 @@ def _count(tasks, depth: int) -> tuple[int, int]:
 
 
 def _strings(value, path):
+    # Paths stay tuples: a pointer is only built for the rare string that is too long.
     if isinstance(value, str):
-        yield pointer(*path), value
+        yield path, value
     elif isinstance(value, dict):
         for key, item in value.items():
             yield from _strings(item, (*path, key))

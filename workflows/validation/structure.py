@@ -97,7 +97,8 @@ WORKFLOW_SCHEMA = {
         "parameters": {"type": "object"},
         "output": {"type": "object"},
         "vars": {"type": "object", "propertyNames": {"pattern": "^[A-Za-z0-9_-]+$"}},
-        "tasks": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/task"}},
+        # Top-level tasks inline the task schema: resolving a $ref per task doubles the cost.
+        "tasks": {"type": "array", "minItems": 1, "items": TASK},
         "output_map": {"type": "object", "additionalProperties": TEMPLATE},
         "cancellation_policy": {"enum": list(CANCELLATION_POLICIES)},
     },
