@@ -77,3 +77,11 @@ def test_a_documents_own_parameters_are_checked_when_no_schema_is_given():
         uses_host, parameters={"port": {"type": "integer"}}
     )
     assert not found(uses_host, parameters={"host": {"type": "string"}})
+
+
+def test_a_chain_as_long_as_the_task_limit_is_checked_without_recursion_errors():
+    # A recursive cycle search once overflowed Python's stack on a 1,000-task chain.
+    chain = [task(name=f"t{i}", next=[{"do": [f"t{i + 1}"]}]) for i in range(999)] + [task(name="t999")]
+    report = check_definition({"version": "1.0.0", "tasks": chain})
+    assert report.diagnostics == []
+    assert report.definition["tasks"][-1]["name"] == "t999"
