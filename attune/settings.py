@@ -39,8 +39,11 @@ INSTALLED_APPS = [
     "workflows",
 ]
 
+# Security and frame headers come first so every response carries them: static files,
+# the envelope middleware's own 404/413 answers and error pages included.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "attune.middleware.ApiErrorEnvelopeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -48,7 +51,6 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "attune.urls"
@@ -135,7 +137,7 @@ REST_FRAMEWORK = {
     # says otherwise (login, refresh, logout, health, docs).
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["attune.parsers.JSONParser"],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "attune.api.JsonFallbackNegotiation",
     "DEFAULT_FILTER_BACKENDS": ["attune.api.FilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "attune.api.EnvelopePagination",
@@ -192,6 +194,9 @@ ATTUNE_ADMIN_PASSWORD = env_str("ATTUNE_ADMIN_PASSWORD")
 ATTUNE_PACKS_DIR = Path(env_str("ATTUNE_PACKS_DIR") or BASE_DIR / "var" / "packs")
 ATTUNE_PACK_MAX_FILE_BYTES = env_int("ATTUNE_PACK_MAX_FILE_BYTES", 1024 * 1024)
 ATTUNE_YAML_MAX_NODES = env_int("ATTUNE_YAML_MAX_NODES", 100_000)
+# JSON bodies and YAML documents nesting arrays/objects deeper than this are refused (400)
+# before anything recurses over them.
+ATTUNE_MAX_NESTING_DEPTH = env_int("ATTUNE_MAX_NESTING_DEPTH", 64)
 ATTUNE_UPLOAD_MAX_BYTES = env_int("ATTUNE_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 ATTUNE_UPLOAD_MAX_FILES = env_int("ATTUNE_UPLOAD_MAX_FILES", 2000)
 
