@@ -4,13 +4,14 @@ Every check runs as the body is decoded, before a serializer, a validator or a q
 it, so a NUL, a lone surrogate or a 1,000-level nesting is one 400 for every endpoint.
 """
 
+import codecs
 import io
 
 from django.conf import settings
 from rest_framework import parsers
 from rest_framework.exceptions import ValidationError
 
-from attune.storable import data_problem, json_too_deep, text_problem
+from attune.storable import data_problem, json_may_be_unstorable, json_too_deep, text_problem
 
 
 def max_depth() -> int:
@@ -31,9 +32,12 @@ class JSONParser(parsers.JSONParser):
         if json_too_deep(raw, limit):
             refuse(f"The JSON nests arrays and objects deeper than {limit} levels.")
         data = super().parse(io.BytesIO(raw), media_type, parser_context)
-        problem = data_problem(data, limit)
-        if problem:
-            refuse(problem)
+        utf8 = codecs.lookup(parsers.get_encoding(parser_context or {})).name == "utf-8"
+        # The nesting is already bounded, so only the strings may need the walk.
+        if not utf8 or json_may_be_unstorable(raw):
+            problem = data_problem(data, limit)
+            if problem:
+                refuse(problem)
         return data
 
 

@@ -193,3 +193,19 @@ def test_a_raw_nul_in_the_body_is_refused_as_bad_json(api_client):
         PACKS, data=io.BytesIO(b'{"ref": "a\x00"}').read(), content_type="application/json"
     )
     assert_error(response, 400, "BAD_REQUEST")
+
+
+def test_a_nul_in_a_utf16_body_is_refused_too(api_client):
+    # The fast path (no escape in the raw bytes) holds for UTF-8 only; other charsets are walked.
+    text = json.dumps(pack_body(label="De\x00mo"))
+    response = api_client.post(
+        PACKS, data=text.encode("utf-16"), content_type="application/json; charset=utf-16"
+    )
+    assert_error(response, 400, "VALIDATION_ERROR")
+    assert not Pack.objects.exists()
+
+
+def test_a_lone_surrogate_as_raw_bytes_is_refused_as_bad_json(api_client):
+    raw = b'{"ref": "demo", "label": "\xed\xa0\x80", "version": "1.0.0"}'
+    assert_error(api_client.post(PACKS, data=raw, content_type="application/json"), 400, "BAD_REQUEST")
+    assert not Pack.objects.exists()
