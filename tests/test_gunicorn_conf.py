@@ -102,3 +102,22 @@ def test_gunicorn_sends_no_server_header_and_the_security_headers(start_gunicorn
     assert headers["x-content-type-options"] == "nosniff"
     assert headers["referrer-policy"] == "same-origin"
     assert headers["cross-origin-opener-policy"] == "same-origin"
+
+
+def test_what_the_proxy_lets_through_reaches_django_not_gunicorns_html_pages(start_gunicorn):
+    # nginx (README) passes request lines and header lines up to 4 KiB and any number of
+    # headers; gunicorn's defaults (4094-byte line, 100 fields) would answer HTML 414/400.
+    port = start_gunicorn("--workers", "1")
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        connection.putrequest("GET", PATH + "/" + "x" * 4080)
+        for index in range(300):
+            connection.putheader(f"X-Extra-{index}", "y")
+        connection.endheaders()
+        response = connection.getresponse()
+        body = response.read()
+    finally:
+        connection.close()
+    assert response.status == 404
+    assert response.getheader("Content-Type") == "application/json"
+    assert b'"code": "NOT_FOUND"' in body

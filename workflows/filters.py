@@ -42,7 +42,7 @@ class WorkflowFilter(filters.FilterSet):
     enabled = StrictChoiceFilter(
         choices=BOOLEAN_CHOICES,
         method="filter_enabled",
-        help_text="Only enabled (`true`) or disabled (`false`) workflows.",
+        help_text="Only enabled (`true`) or disabled (`false`) workflows; any other value, empty included, is a 400.",
     )
     search = filters.CharFilter(
         method="filter_search",
