@@ -3,7 +3,9 @@
 import json
 
 from django import forms
+from django.conf import settings
 
+from attune.storable import data_problem
 from attune.validators import normalize_tags
 
 
@@ -20,6 +22,13 @@ class PrettyJSONField(forms.JSONField):
             return value
         return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False)
 
+    def validate(self, value):
+        super().validate(value)
+        # The same rule as API bodies: what PostgreSQL cannot store is a form error, not a 500.
+        problem = data_problem(value, settings.ATTUNE_MAX_NESTING_DEPTH)
+        if problem:
+            raise forms.ValidationError(problem)
+
 
 class TagsFormField(forms.CharField):
     """Tags typed as `a, b, c` (tags cannot contain commas, so this is lossless)."""
@@ -34,3 +43,11 @@ class TagsFormField(forms.CharField):
 
     def to_python(self, value):
         return normalize_tags([part for part in (value or "").split(",") if part.strip()])
+
+
+class WriteOnlyTextarea(forms.Textarea):
+    """A textarea that never renders a value: what is typed into it is not echoed back, not
+    even when the form is shown again with errors."""
+
+    def format_value(self, value):
+        return None

@@ -4,6 +4,8 @@ PyYAML's SafeLoader, made stricter for automation content:
 * a duplicate key is an error (PyYAML would silently keep the last one);
 * mapping keys must be strings, and values must be JSON types (no dates, no binary);
 * anchors and aliases may not expand past `max_nodes` nodes ("billion laughs");
+* no NUL characters or lone surrogates (YAML's `"\\0"`, `"\\x00"`), and no nesting past
+  `max_depth` (attune.storable), so nothing downstream fails on what PostgreSQL refuses;
 * every value's position is kept, as a JSON pointer -> (line, column) of the value, so
   later checks can point at the line a problem is on.
 Only SafeLoader's constructors are used: tags such as !!python/object are refused.
@@ -12,7 +14,10 @@ Only SafeLoader's constructors are used: tags such as !!python/object are refuse
 from dataclasses import dataclass, field
 
 import yaml
+from django.conf import settings
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+from attune.storable import DEFAULT_MAX_DEPTH, data_problem
 
 DEFAULT_MAX_NODES = 100_000
 
@@ -146,8 +151,10 @@ def _positions(root) -> tuple[dict[str, tuple[int, int]], dict[str, tuple[int, i
     return positions, key_positions
 
 
-def load_yaml(text: str, max_nodes: int = DEFAULT_MAX_NODES) -> YamlDocument:
+def load_yaml(text: str, max_nodes: int = DEFAULT_MAX_NODES, max_depth: int | None = None) -> YamlDocument:
     """Parse one YAML document strictly; raise YamlError with a location on any problem."""
+    if max_depth is None:
+        max_depth = getattr(settings, "ATTUNE_MAX_NESTING_DEPTH", DEFAULT_MAX_DEPTH)
     loader = _StrictLoader(text)
     try:
         root = loader.get_single_node()
@@ -170,6 +177,13 @@ def load_yaml(text: str, max_nodes: int = DEFAULT_MAX_NODES) -> YamlDocument:
         ) from None
     except yaml.YAMLError as exc:
         raise YamlError(str(exc)) from None
+    except RecursionError:  # PyYAML's pure-Python composer recurses once per level
+        raise YamlError(f"the document nests deeper than {max_depth} levels") from None
     finally:
         loader.dispose()
+    problem = data_problem(data, max_depth)
+    if problem:
+        pointer, _, what = problem.partition(": ")
+        doc = YamlDocument(data, root)
+        raise YamlError(f"{pointer}: {what}", *doc.position(pointer.rstrip("/")))
     return YamlDocument(data, root)

@@ -6,19 +6,67 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 
-from attune.admin_forms import PrettyJSONField, TagsFormField
+from attune.admin_forms import PrettyJSONField, TagsFormField, WriteOnlyTextarea
+from attune.validators import secret_keys
 from packs import disk
 from packs.archive import ArchiveRejected
 from packs.loader import PackInvalid
 from packs.models import Pack
+from packs.secrets import SECRET_MASK, has_secret_values, masked_config
 from packs.serializers import JSON_ARRAY_FIELDS, JSON_OBJECT_FIELDS
 from workflows.models import Workflow
 
 JSON_FIELDS = (*JSON_OBJECT_FIELDS, *JSON_ARRAY_FIELDS)
+_MISSING = object()
 
 
 class PackForm(forms.ModelForm):
+    """Secret config values are shown masked, as in the API; they change only through the
+    write-only `secret_values` field (offered to superusers), and a masked value sent back
+    keeps the stored one."""
+
     tags = TagsFormField()
+    secret_values = forms.JSONField(
+        required=False,
+        widget=WriteOnlyTextarea(attrs={"rows": 3, "cols": 100, "style": "font-family: monospace"}),
+        help_text=(
+            'Secret config values to set, as a JSON object such as {"token": "..."}; never shown '
+            "again. Leave blank to keep the stored ones."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stored_config = dict(self.instance.config or {}) if self.instance.pk else {}
+        self.initial["config"] = masked_config(self.instance.conf_schema, self.initial.get("config"))
+
+    def clean(self):
+        cleaned = super().clean()
+        config, new_values = cleaned.get("config"), cleaned.get("secret_values") or {}
+        if not isinstance(config, dict):
+            return cleaned
+        conf_schema = cleaned.get("conf_schema", self.instance.conf_schema)
+        # A key secret before or after this change: its real value was never shown.
+        for key in (secret_keys(conf_schema) | secret_keys(self.instance.conf_schema)) & config.keys():
+            stored = self.stored_config.get(key, _MISSING)
+            if config[key] == SECRET_MASK:  # sent back as shown: keep the stored value
+                if stored is _MISSING:
+                    del config[key]
+                else:
+                    config[key] = stored
+            elif config[key] != stored:
+                self.add_error(
+                    "config", f"'{key}' is secret: set it in “Secret values”, where it is not shown."
+                )
+        if not isinstance(new_values, dict):
+            self.add_error("secret_values", "Must be a JSON object of secret config values.")
+        elif not_secret := sorted(new_values.keys() - secret_keys(conf_schema)):
+            self.add_error(
+                "secret_values", f"Not marked secret in conf_schema (set them in config): {not_secret}"
+            )
+        else:
+            config.update(new_values)
+        return cleaned
 
     class Meta:
         model = Pack
@@ -58,9 +106,22 @@ class PackAdmin(admin.ModelAdmin):
     list_display = ("ref", "label", "version", "workflow_count", "is_standard", "updated")
     list_filter = ("is_standard",)
     search_fields = ("ref", "label", "description")
-    readonly_fields = ("source_dir", "manifest_sha256", "manifest_text", "created", "updated")
+    readonly_fields = ("source_dir", "manifest_sha256", "manifest", "created", "updated")
     inlines = [WorkflowInline]
     actions = ["sync_from_disk"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if not request.user.is_superuser:
+            form.base_fields.pop("secret_values", None)
+        return form
+
+    @admin.display(description="Manifest text")
+    def manifest(self, pack):
+        # pack.yaml may carry the secret values themselves; the file is not masked, so not shown.
+        if has_secret_values(pack.conf_schema, pack.config):
+            return "(not shown: this pack has secret config values)"
+        return pack.manifest_text
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(workflow_count=Count("workflows"))

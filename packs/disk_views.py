@@ -3,10 +3,10 @@
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.parsers import MultiPartParser
 
 from attune import schema
 from attune.api import Conflict, data_response
+from attune.parsers import MultiPartParser
 from packs import disk
 from packs.archive import ArchiveRejected
 from packs.disk_serializers import (

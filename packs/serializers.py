@@ -2,10 +2,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from attune.serializers import JSONArrayField, JSONObjectField, StrictWriteSerializer, TagListField
-from attune.validators import secret_keys
 from packs.models import Pack
-
-SECRET_MASK = "********"  # noqa: S105 - a placeholder shown instead of a secret
+from packs.secrets import masked_config
 
 SUMMARY_FIELDS = [
     "id",
@@ -81,8 +79,7 @@ class PackSerializer(PackSummarySerializer):
     def to_representation(self, pack):
         data = super().to_representation(pack)
         # Values the conf_schema marks secret are never sent back, to anyone.
-        for key in secret_keys(pack.conf_schema) & data["config"].keys():
-            data["config"][key] = SECRET_MASK
+        data["config"] = masked_config(pack.conf_schema, data["config"])
         return data
 
 

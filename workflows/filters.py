@@ -1,4 +1,6 @@
+from django import forms
 from django.db.models import Q
+from django_filters import fields
 from django_filters import rest_framework as filters
 
 from workflows.models import Workflow
@@ -14,15 +16,33 @@ class TagsFilter(filters.BaseInFilter, filters.CharFilter):
         return qs.filter(tags__any_tag=tags) if tags else qs
 
 
+class PresentChoiceField(fields.ChoiceField):
+    """A choice that, once the parameter is sent, must be one of the choices: `?enabled=`
+    is a 400 like `?enabled=maybe`, not the same as leaving the filter out."""
+
+    def clean(self, value):
+        if value == "":
+            raise forms.ValidationError(
+                "Must be one of: %(choices)s; an empty value is not a filter.",
+                code="empty",
+                params={"choices": ", ".join(str(c) for c, _ in self.choices if c != "")},
+            )
+        return super().clean(value)
+
+
+class StrictChoiceFilter(filters.ChoiceFilter):
+    field_class = PresentChoiceField
+
+
 class WorkflowFilter(filters.FilterSet):
     tags = TagsFilter(
         help_text="Comma-separated tags; a workflow matches if it has any of them (exact match)."
     )
     # Exactly `true` or `false`: anything else is a 400 rather than being ignored.
-    enabled = filters.ChoiceFilter(
+    enabled = StrictChoiceFilter(
         choices=BOOLEAN_CHOICES,
         method="filter_enabled",
-        help_text="Only enabled (`true`) or disabled (`false`) workflows.",
+        help_text="Only enabled (`true`) or disabled (`false`) workflows; any other value, empty included, is a 400.",
     )
     search = filters.CharFilter(
         method="filter_search",

@@ -4,11 +4,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import BaseParser, JSONParser
+from rest_framework.parsers import BaseParser
 from rest_framework.views import APIView
 
 from attune import schema
 from attune.api import data_response
+from attune.parsers import JSONParser
 from attune.yamlio import YamlError, load_yaml
 from workflows.validation import check_definition, describe_graph
 
@@ -87,6 +88,8 @@ class ValidateDefinitionView(APIView):
                 where = f"line {exc.line}, column {exc.column}: " if exc.line else ""
                 raise ValidationError({"body": [f"{where}{exc.message}"]}) from None
             definition = doc.data
+        elif request.data is None:  # a JSON `null`: no definition at all, not a wrong one
+            raise ValidationError({"body": ["Send a workflow definition: a JSON object or YAML text."]})
         else:
             definition = request.data
         report = check_definition(definition, param_schema=_param_schema(definition), doc=doc)
