@@ -98,11 +98,15 @@ class UpdateCurrentUserSerializer(serializers.Serializer):
     )
 
     def to_internal_value(self, data):
-        if isinstance(data, dict) and set(data) - set(self.fields):
-            raise serializers.ValidationError(
-                {key: ["Unknown field."] for key in sorted(set(data) - set(self.fields))}
-            )
-        return super().to_internal_value(data)
+        unknown = sorted(set(data) - set(self.fields)) if isinstance(data, dict) else []
+        errors = {key: ["Unknown field."] for key in unknown}
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError({**errors, **exc.detail}) from None
+        if errors:
+            raise serializers.ValidationError(errors)
+        return value
 
     def update(self, user, validated_data):
         # Django keeps a name as first + last name; the whole display name goes in first_name.

@@ -130,6 +130,13 @@ def test_put_me_refuses_bad_bodies(make_user, body, field):
     assert user.first_name == ""
 
 
+def test_put_me_reports_unknown_and_bad_fields_together(make_user):
+    response = client_for(make_user("operator")).put(
+        "/auth/me", {"display_name": "x" * 151, "nick": "x"}, format="json"
+    )
+    assert set(assert_error(response, 400, "VALIDATION_ERROR")["details"]) == {"display_name", "nick"}
+
+
 def test_put_me_refuses_a_body_that_is_not_an_object(make_user):
     assert_error(
         client_for(make_user("operator")).put("/auth/me", [1], format="json"), 400, "VALIDATION_ERROR"
