@@ -19,8 +19,10 @@ the model declares (the SDK does not check that itself), or when an assertion fa
 A new SDK operation gets a function decorated with `@case`; its pytest twin calls it by name.
 """
 
+import base64
 import datetime
 import enum
+import io
 import json
 import os
 import sys
@@ -31,7 +33,17 @@ import typing
 import attrs
 from attune.api_client import AuthenticatedClient, Client, models
 from attune.api_client.api.auth import get_current_user, login, refresh_token, update_current_user
-from attune.api_client.api.packs import create_pack, delete_pack, get_pack, list_packs, update_pack
+from attune.api_client.api.packs import (
+    create_pack,
+    delete_pack,
+    get_pack,
+    list_packs,
+    register_pack,
+    sync_pack_workflows,
+    update_pack,
+    upload_pack,
+    validate_pack_workflows,
+)
 from attune.api_client.api.workflows import (
     create_workflow,
     delete_workflow,
@@ -40,7 +52,7 @@ from attune.api_client.api.workflows import (
     list_workflows_by_pack,
     update_workflow,
 )
-from attune.api_client.types import UNSET, Unset
+from attune.api_client.types import UNSET, File, Unset
 
 CASES = {}
 SERVER = {"url": os.environ.get("ATTUNE_URL", ""), "token": os.environ.get("ATTUNE_TOKEN", "")}
@@ -242,6 +254,42 @@ def delete_a_pack(args):
     answer = parsed(delete_pack.sync_detailed(args["ref"], client=client()), 200, models.SuccessResponse)
     assert answer.success is True
     return {"message": answer.message}
+
+
+@case
+def register_a_pack(args):
+    body = models.RegisterPackRequest.from_dict(args["body"])
+    answer = register_pack.sync_detailed(client=client(), body=body)
+    data = parsed(answer, 201, models.ApiResponsePackInstallResponse).data
+    return {**summary(data.pack, *PACK_FIELDS), "tests_skipped": data.tests_skipped}
+
+
+@case
+def upload_a_pack(args):
+    archive = File(payload=io.BytesIO(base64.b64decode(args["archive"])), file_name=args["file_name"])
+    body = models.PackUploadForm(pack=archive, force=args.get("force", UNSET))
+    answer = upload_pack.sync_detailed(client=client(), body=body)
+    data = parsed(answer, 201, models.UploadPackResponse201).data
+    return {**summary(data.pack, *PACK_FIELDS), "tests_skipped": data.tests_skipped}
+
+
+@case
+def sync_workflows_of_pack(args):
+    answer = sync_pack_workflows.sync_detailed(args["ref"], client=client())
+    data = parsed(answer, 200, models.SyncPackWorkflowsResponse200).data
+    assert data.pack_ref == args["ref"]
+    return {
+        **summary(data, "loaded_count", "registered_count", "errors"),
+        "workflows": {w.ref_name: {"created": w.created, "id": w.workflow_def_id} for w in data.workflows},
+    }
+
+
+@case
+def validate_workflows_of_pack(args):
+    answer = validate_pack_workflows.sync_detailed(args["ref"], client=client())
+    data = parsed(answer, 200, models.ValidatePackWorkflowsResponse200).data
+    assert data.pack_ref == args["ref"]
+    return {**summary(data, "validated_count", "error_count"), "errors": data.errors.to_dict()}
 
 
 # --- workflows ------------------------------------------------------------------------
