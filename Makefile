@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint setup env migrate bench clean
+.PHONY: run test lint setup sdk-venv env migrate bench clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,6 +13,18 @@ $(STAMP): requirements.txt
 	touch $(STAMP)
 
 setup: $(STAMP)
+
+# Attune's own client (attune-sdk) for the contract suite, tests/contract/. Its import package
+# is also named `attune`, so it gets a virtualenv of its own, built once per requirements change.
+export ATTUNE_SDK_VENV ?= .venv-sdk
+SDK_STAMP := $(ATTUNE_SDK_VENV)/.installed
+
+$(SDK_STAMP): requirements-sdk.txt
+	test -x $(ATTUNE_SDK_VENV)/bin/python || $(PYTHON) -m venv $(ATTUNE_SDK_VENV)
+	$(ATTUNE_SDK_VENV)/bin/python -m pip install --quiet -r requirements-sdk.txt
+	touch $(SDK_STAMP)
+
+sdk-venv: $(SDK_STAMP)
 
 # .env holds this machine's settings; created once with a fresh secret key.
 .env:
@@ -36,7 +48,7 @@ run: migrate
 # Tests run with their own settings in the environment, never the developer's .env.
 TEST_ENV := DJANGO_SECRET_KEY=test-only-secret-key-never-used-in-production DJANGO_DEBUG=false
 
-test: setup
+test: setup sdk-venv
 	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -51,4 +63,4 @@ bench: setup
 	$(TEST_ENV) $(BIN)/python bench/validate.py
 
 clean:
-	rm -rf $(VENV) staticfiles var .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(ATTUNE_SDK_VENV) staticfiles var .pytest_cache .ruff_cache

@@ -28,11 +28,18 @@ class FormBooleanField(serializers.BooleanField):
 
 
 class UploadSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="The pack as .tar.gz, .tgz or .zip.")
+    file = serializers.FileField(required=False, help_text="The pack as .tar.gz, .tgz or .zip.")
+    pack = serializers.FileField(required=False, help_text="Same as `file`: the name Attune's clients send.")
     force = FormBooleanField(default=False, help_text="Replace the pack if it is registered already.")
     skip_tests = FormBooleanField(
         default=False, help_text="Accepted for Attune clients; packs have no tests here."
     )
+
+    def validate(self, attrs):
+        if ("file" in attrs) == ("pack" in attrs):
+            raise serializers.ValidationError({"file": ["Send the archive once, as `file` or `pack`."]})
+        attrs.setdefault("file", attrs.pop("pack", None))
+        return attrs
 
 
 class WorkflowChangeSerializer(serializers.Serializer):
@@ -54,6 +61,9 @@ class PlanSerializer(serializers.Serializer):
 class RegisteredSerializer(serializers.Serializer):
     pack = PackSerializer()
     plan = PlanSerializer()
+    tests_skipped = serializers.BooleanField(
+        help_text="Always true: packs have no tests here (Attune's field)."
+    )
 
 
 class SyncedWorkflowSerializer(serializers.Serializer):

@@ -63,7 +63,7 @@ class PackDiskActions:
 
     def _registered(self, plan):
         pack = self.get_queryset().get(ref=plan.ref)
-        body = {"pack": PackSerializer(pack).data, "plan": plan.as_dict()}
+        body = {"pack": PackSerializer(pack).data, "plan": plan.as_dict(), "tests_skipped": True}
         return data_response(body, "Pack registered successfully", 201)
 
     def _guard(self):

@@ -24,6 +24,7 @@ from attune.auth.serializers import (
     LoginSerializer,
     RefreshTokenSerializer,
     TokenPairSerializer,
+    UpdateCurrentUserSerializer,
     UserSerializer,
 )
 
@@ -150,7 +151,29 @@ class CurrentUserView(APIView):
         operation_id="get_current_user",
         tags=["auth"],
         summary="The user the access token belongs to, with their permissions",
+        description="Attune's `CurrentUserResponse`, plus `email`, `is_superuser`, `is_staff` and "
+        "the Django `permissions` list.",
         responses={200: CurrentUserEnvelope, 401: schema.UNAUTHORIZED},
     )
     def get(self, request):
         return data_response(CurrentUserSerializer(request.user).data, status_code=status.HTTP_200_OK)
+
+    @extend_schema(
+        operation_id="update_current_user",
+        tags=["auth"],
+        summary="Set (or clear) the current user's display name",
+        description="As in Attune, PUT replaces the profile: a missing, null or blank "
+        "`display_name` clears the name. Answers like GET.",
+        request=UpdateCurrentUserSerializer,
+        responses={
+            200: CurrentUserEnvelope,
+            400: schema.BAD_REQUEST,
+            401: schema.UNAUTHORIZED,
+            415: schema.UNSUPPORTED_MEDIA_TYPE,
+        },
+    )
+    def put(self, request):
+        body = UpdateCurrentUserSerializer(request.user, data=request.data)
+        body.is_valid(raise_exception=True)
+        user = body.save()
+        return data_response(CurrentUserSerializer(user).data, message="Profile updated successfully")
