@@ -105,9 +105,6 @@ def _action_workflow(reader: PackReader, pack: PackSpec, relative: str):
     if graph is None:
         return None, None
     metadata = {key: doc.data[key] for key in METADATA_KEYS if key in doc.data}
-    for key in ("parameters", "output"):
-        if key not in metadata and key in graph.data:
-            metadata[key] = graph.data[key]
     spec = _workflow_spec(reader, pack, metadata, graph, graph_source, relative, doc)
     if spec is not None:
         spec.fields.update(metadata_path=relative, metadata_text=source.text, metadata_sha256=source.sha256)
@@ -155,7 +152,11 @@ def _check_keys(reader, relative, doc, allowed, ref) -> None:
 
 
 def _workflow_spec(reader, pack, metadata, graph, graph_source, meta_file, meta_doc) -> WorkflowSpec | None:
-    """Check one workflow's metadata and graph; return its spec if it has no problem."""
+    """Check one workflow's metadata and graph; return its spec if it has no problem.
+
+    A value may come from the metadata (action) file or, failing that, the graph file:
+    each problem names the file and line where the value is written.
+    """
     reader.workflows_checked += 1
     if reader.progress and reader.workflows_checked % PROGRESS_EVERY == 0:
         reader.progress(reader.workflows_checked)
@@ -172,18 +173,26 @@ def _workflow_spec(reader, pack, metadata, graph, graph_source, meta_file, meta_
         )
     ref = ref if isinstance(ref, str) else ""
     name = ref.partition(".")[2] or ref
+    places = {}  # field -> (file, doc, pointer) of the value checked
+    for field_name, key in (("version", "version"), ("param_schema", "parameters"), ("out_schema", "output")):
+        if key in metadata and not (field_name == "version" and meta_doc is graph):
+            places[field_name] = (meta_file, meta_doc, f"/{key}")
+        elif key in graph.data and key not in metadata:
+            metadata[key] = graph.data[key]
+            if field_name != "version":  # a graph's own `version` is checked with the definition
+                places[field_name] = (graph_source.path, graph, f"/{key}")
     fields = {
         "label": metadata.get("label", name.replace("_", " ").replace("-", " ").strip().capitalize()),
         "description": metadata.get("description", ""),
-        "version": metadata.get("version", graph.data.get("version", pack.fields.get("version"))),
+        # Without one, the pack's version (checked, and reported, with pack.yaml).
+        "version": metadata.get("version", pack.fields.get("version")),
         "tags": metadata.get("tags", []),
         "enabled": metadata.get("enabled", True),
         "param_schema": metadata.get("parameters"),
         "out_schema": metadata.get("output"),
         "definition": {k: v for k, v in graph.data.items() if k not in METADATA_KEYS or k == "version"},
     }
-    version_given = "version" in metadata or "version" in graph.data
-    _check_workflow_fields(reader, fields, meta_file, meta_doc, ref, check_version=version_given)
+    _check_workflow_fields(reader, fields, meta_file, meta_doc, ref, places)
     # The definition names its language version; a graph file without one gets the workflow's.
     fields["definition"].setdefault("version", fields["version"])
     report = check_definition(fields["definition"], param_schema=fields["param_schema"], doc=graph)
@@ -210,24 +219,27 @@ def _workflow_spec(reader, pack, metadata, graph, graph_source, meta_file, meta_
         metadata_text="",
         metadata_sha256="",
     )
-    return WorkflowSpec(ref, fields)
+    line, column = meta_doc.position("/ref") if "ref" in meta_doc.data else (None, None)
+    return WorkflowSpec(ref, fields, Problem(meta_file, "", line, column, ref))
 
 
-def _check_workflow_fields(reader, fields, file, doc, ref, check_version: bool) -> None:
+def _check_workflow_fields(reader, fields, file, doc, ref, places: dict) -> None:
     checks = (
         ("label", "/label", lambda v: text_rule(v, 1, 255)),
         ("description", "/description", lambda v: text_rule(v, 0, None)),
-        ("version", "/version", validators.validate_semver),
+        ("version", "/version", validators.validate_workflow_version),
         ("tags", "/tags", validators.validate_tags),
         ("enabled", "/enabled", boolean_rule),
         ("param_schema", "/parameters", validators.validate_param_schema),
         ("out_schema", "/output", validators.validate_param_schema),
     )
     for name, pointer, rule in checks:
-        if name in ("param_schema", "out_schema") and fields[name] is None:
+        if name in ("version", "param_schema", "out_schema"):
+            if name not in places:
+                continue  # absent, or the pack's version (checked with pack.yaml)
+            where_file, where_doc, pointer = places[name]
+            reader.check(where_file, where_doc, pointer, fields[name], rule, ref)
             continue
-        if name == "version" and not check_version:
-            continue  # the pack's version, checked (and reported) with pack.yaml
         reader.check(file, doc, pointer, fields[name], rule, ref)
     if isinstance(fields["tags"], list):
         with contextlib.suppress(ValidationError):  # already reported
@@ -235,15 +247,14 @@ def _check_workflow_fields(reader, fields, file, doc, ref, check_version: bool) 
 
 
 def _check_unique_refs(reader: PackReader, specs: list[WorkflowSpec]) -> None:
+    """A second definition of a ref is reported where it is written, naming the first."""
     seen: dict[str, WorkflowSpec] = {}
     for spec in specs:
         if spec.ref in seen:
-            first = seen[spec.ref].fields
-            reader.problem(
-                spec.fields["metadata_path"] or spec.fields["source_path"],
-                f"workflow ref '{spec.ref}' is also defined by {first['metadata_path'] or first['source_path']}",
-                ref=spec.ref,
-            )
+            first, here = seen[spec.ref].origin, spec.origin
+            shown = ":".join(str(p) for p in (first.file, first.line) if p is not None)
+            message = f"workflow ref '{spec.ref}' is also defined by {shown}"
+            reader.problems.append(Problem(here.file, message, here.line, here.column, spec.ref))
         seen.setdefault(spec.ref, spec)
 
 

@@ -226,7 +226,8 @@ def test_two_files_with_the_same_ref(make_pack_dir):
         "workflows/deploy_again.yaml", "ref: demo.deploy\ntasks:\n  - name: a\n    action: core.echo\n"
     )
     assert problems_of(pack.path) == [
-        "workflows/deploy_again.yaml: workflow ref 'demo.deploy' is also defined by actions/deploy.yaml"
+        # The second file, at its `ref:` line; the first named with its line.
+        "workflows/deploy_again.yaml:1:6: workflow ref 'demo.deploy' is also defined by actions/deploy.yaml:1"
     ]
 
 
@@ -256,7 +257,7 @@ def test_two_files_with_the_same_ref(make_pack_dir):
         ),
         (
             "version: 2\ntasks:\n  - name: a\n    action: core.echo\n",
-            "workflows/bad.yaml:1:10: version: '2' is not a semantic version",
+            "workflows/bad.yaml:1:10: W002-wrong-type: 2 is not of type 'string'.",
         ),
     ],
 )
