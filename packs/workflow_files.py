@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 
 from attune import validators
 from attune.yamlio import YamlDocument
+from packs.not_loaded import not_loaded_notes
 from packs.reader import PackReader, boolean_rule, text_rule
 from packs.specs import PackSpec, Problem, WorkflowSpec
 from workflows.validation import check_definition
@@ -20,37 +21,28 @@ ACTION_KEYS = {
     "workflow_file",
     "reference_visibility",
     "reference_allowed_pack_refs",
+    "name",  # Attune's action files repeat the name; the ref is what counts
+    "default_execution_permission_set_refs",
 }
-# Components of an Attune pack this version stores nothing of yet.
-NOT_LOADED_DIRS = {
-    "sensors",
-    "rules",
-    "triggers",
-    "policies",
-    "permission_sets",
-    "runtimes",
-    "dashboards",
-    "queues",
-    "caches",
-    "tests",
-    "icon",
-    "lib",
-    "etc",
-}
+# Action keys for Attune features this server does not have: accepted, checked, noted.
+EXECUTION_TOKENS_NOTE = (
+    "default_execution_permission_set_refs: kept in the action file, not applied: this server "
+    "does not issue Attune's execution-scoped API tokens"
+)
 
 
 def read_workflows(reader: PackReader, pack: PackSpec) -> tuple[list[WorkflowSpec], list[str]]:
     specs, notes = [], []
     for relative in _yaml_files(reader.root, "actions"):
-        spec, note = _action_workflow(reader, pack, relative)
+        spec, found = _action_workflow(reader, pack, relative)
         specs += [spec] if spec else []
-        notes += [note] if note else []
+        notes += found
     for relative in _yaml_files(reader.root, "workflows"):
         spec = _standalone_workflow(reader, pack, relative)
         specs += [spec] if spec else []
     _check_unique_refs(reader, specs)
     pack.external_workflows = _external_workflows(specs)
-    notes += _not_loaded(reader)
+    notes += not_loaded_notes(reader)
     return specs, notes
 
 
@@ -65,50 +57,49 @@ def _yaml_files(root: Path, folder: str) -> list[str]:
     )
 
 
-def _not_loaded(reader: PackReader) -> list[str]:
-    """Say what the pack holds that this version does not load, so nothing is silently skipped."""
-    root = reader.root
-    folders = sorted(
-        e.name for e in root.iterdir() if e.is_dir() and not e.is_symlink() and e.name in NOT_LOADED_DIRS
-    )
-    notes = [f"{name}/: not loaded yet (this version stores workflows only)" for name in folders]
-    others = [
-        relative
-        for path in sorted(root.rglob("*"))
-        if path.is_file()
-        and (relative := path.relative_to(root).as_posix()) not in reader.files_read
-        and relative.split("/")[0] not in NOT_LOADED_DIRS
-    ]
-    if others:
-        shown = ", ".join(others[:10]) + (f" and {len(others) - 10} more" if len(others) > 10 else "")
-        notes.append(f"kept on disk, not loaded: {shown}")
-    return notes
-
-
 def _action_workflow(reader: PackReader, pack: PackSpec, relative: str):
     source = reader.read(relative)
     doc = reader.parse_mapping(source) if source else None
     if doc is None:
-        return None, None
+        return None, []
     if "workflow_file" not in doc.data:
-        return None, f"{relative}: action, not loaded yet (only workflow actions are)"
+        return None, [f"{relative}: action, not loaded yet (only workflow actions are)"]
     ref = doc.data.get("ref")
     _check_keys(reader, relative, doc, ACTION_KEYS, str(ref or ""))
+    notes = _attune_action_keys(reader, relative, doc, str(ref or ""))
     if ref is None:
         reader.problem(relative, "'ref' is required in a workflow action (e.g. ref: <pack>.<name>)", doc)
-        return None, None
+        return None, notes
     graph_path = _workflow_file_path(reader, relative, doc)
     if graph_path is None:
-        return None, None
+        return None, notes
     graph_source = reader.read(graph_path)
     graph = reader.parse_mapping(graph_source) if graph_source else None
     if graph is None:
-        return None, None
+        return None, notes
     metadata = {key: doc.data[key] for key in METADATA_KEYS if key in doc.data}
     spec = _workflow_spec(reader, pack, metadata, graph, graph_source, relative, doc)
     if spec is not None:
         spec.fields.update(metadata_path=relative, metadata_text=source.text, metadata_sha256=source.sha256)
-    return spec, None
+    return spec, notes
+
+
+def _attune_action_keys(reader, relative, doc, ref) -> list[str]:
+    """Check the Attune-only action keys' shapes; say what is not applied here."""
+    if "name" in doc.data:
+        reader.check(relative, doc, "/name", doc.data["name"], lambda v: text_rule(v, 1, 255), ref)
+    if "default_execution_permission_set_refs" not in doc.data:
+        return []
+    reader.check(
+        relative,
+        doc,
+        "/default_execution_permission_set_refs",
+        doc.data["default_execution_permission_set_refs"],
+        validators.validate_string_list,
+        ref,
+    )
+    line, _ = doc.position("/default_execution_permission_set_refs")
+    return [f"{relative}:{line}: {EXECUTION_TOKENS_NOTE}"]
 
 
 def _workflow_file_path(reader: PackReader, relative: str, doc: YamlDocument) -> str | None:
@@ -194,7 +185,8 @@ def _workflow_spec(reader, pack, metadata, graph, graph_source, meta_file, meta_
     }
     _check_workflow_fields(reader, fields, meta_file, meta_doc, ref, places)
     # The definition names its language version; a graph file without one gets the workflow's.
-    fields["definition"].setdefault("version", fields["version"])
+    if len(reader.problems) == before:  # a bad version is reported once, where it is written
+        fields["definition"].setdefault("version", fields["version"])
     report = check_definition(fields["definition"], param_schema=fields["param_schema"], doc=graph)
     for diagnostic in report.diagnostics:
         problem = Problem(

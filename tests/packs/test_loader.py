@@ -121,7 +121,12 @@ def test_unknown_manifest_keys_and_other_folders_are_noted(make_pack_dir):
             "pack.yaml:4:10: version: '1.0' is not a semantic version",
         ),
         ('ref: Demo\nlabel: L\ndescription: d\nversion: "1.0.0"\n', "pack.yaml:1:6: ref: Pack ref must be"),
-        ('ref: demo\ndescription: d\nversion: "1.0.0"\n', "pack.yaml:1:1: 'label' is required"),
+        ('label: L\nversion: "1.0.0"\n', "pack.yaml:1:1: `ref` is missing: add `ref: <pack_ref>`"),
+        (
+            'name: My Pack\nversion: "1.0.0"\n',
+            "pack.yaml:1:7: `ref` is missing, and `name` 'My Pack' is not a valid pack ref",
+        ),
+        ("ref: demo\nlabel: L\n", "pack.yaml:1:1: 'version' is required"),
         (
             'ref: demo\nlabel: L\ndescription: d\nversion: "1.0.0"\nconf_schema: {p: {type: integer}}\nconfig: {p: x}\n',
             "pack.yaml:6:9: config does not match conf_schema",
