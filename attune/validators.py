@@ -73,6 +73,18 @@ def validate_semver(value: str) -> None:
         )
 
 
+WORKFLOW_VERSION_MAX = 50
+
+
+def validate_workflow_version(value: str) -> None:
+    """A workflow's version is opaque, as in Attune ("1.0", "2024-06", "v3"): only its length counts."""
+    if not isinstance(value, str) or not 1 <= len(value) <= WORKFLOW_VERSION_MAX:
+        raise ValidationError(
+            f'A workflow version is a string of 1-{WORKFLOW_VERSION_MAX} characters (e.g. "1.0" or "1.0.0").',
+            code="invalid_version",
+        )
+
+
 def normalize_tags(value) -> list[str]:
     """Trim, check and de-duplicate tags, keeping their first-seen order."""
     if not isinstance(value, list):

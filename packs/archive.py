@@ -1,8 +1,10 @@
 """Unpack an uploaded pack archive (.tar.gz, .tgz, .zip) without trusting anything in it.
 
-Refused, before a byte is written: absolute paths, `..`, symlinks, hard links, devices and
-other special members, more than ATTUNE_UPLOAD_MAX_FILES members, and more than
-ATTUNE_UPLOAD_MAX_BYTES unpacked (counted while writing, so a lying header cannot pass).
+Refused, before a byte is written: absolute paths, `..`, member names with control
+characters, symlinks, hard links, devices and other special members, more than
+ATTUNE_UPLOAD_MAX_FILES members, and more than ATTUNE_UPLOAD_MAX_BYTES unpacked (counted
+while writing, so a lying header cannot pass). Messages name members as the archive does,
+never a path on the server.
 """
 
 import stat
@@ -28,15 +30,28 @@ def archive_kind(filename: str) -> str:
     raise ArchiveRejected(f"'{filename}' is not a .tar.gz, .tgz or .zip archive")
 
 
+def _shown(name: str) -> str:
+    """A member name fit for a message: control characters escaped, long names cut."""
+    text = name.encode("unicode_escape").decode("ascii") if _has_control(name) else name
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def _has_control(name: str) -> bool:
+    return any(ord(char) < 32 or 127 <= ord(char) < 160 for char in name)
+
+
 def _safe_relative(name: str) -> PurePosixPath | None:
     """The member's path, or None for the archive root; raise if it could escape."""
+    if _has_control(name):
+        # A newline or escape sequence in a file name forges log lines and terminal output.
+        raise ArchiveRejected(f"member '{_shown(name)}' has a control character in its name")
     normalized = name.replace("\\", "/")
     path = PurePosixPath(normalized)
     # "C:/x" is absolute on Windows; refuse drive letters as well as a leading slash.
     if path.is_absolute() or (path.parts and ":" in path.parts[0]):
-        raise ArchiveRejected(f"member '{name}' has an absolute path")
+        raise ArchiveRejected(f"member '{_shown(name)}' has an absolute path")
     if ".." in path.parts:
-        raise ArchiveRejected(f"member '{name}' leads outside the archive ('..')")
+        raise ArchiveRejected(f"member '{_shown(name)}' leads outside the archive ('..')")
     parts = [part for part in path.parts if part not in ("", ".")]
     return PurePosixPath(*parts) if parts else None
 
@@ -52,8 +67,14 @@ class _Budget:
         if self.files > self.max_files:
             raise ArchiveRejected(f"the archive has more than {self.max_files} members")
 
-    def copy(self, source, target: Path) -> None:
-        with open(target, "xb") as out:
+    def copy(self, source, target: Path, name: str) -> None:
+        try:
+            out = open(target, "xb")  # noqa: SIM115 - closed by the with below
+        except FileExistsError:
+            raise ArchiveRejected(f"member '{_shown(name)}' appears twice in the archive") from None
+        except IsADirectoryError:
+            raise ArchiveRejected(f"member '{_shown(name)}' is both a file and a directory") from None
+        with out:
             while chunk := source.read(CHUNK):
                 self.bytes += len(chunk)
                 if self.bytes > self.max_bytes:
@@ -77,16 +98,16 @@ def _extract_tar(fileobj, destination: Path, budget: _Budget) -> None:
             budget.count_member()
             relative = _safe_relative(member.name)
             if member.issym() or member.islnk():
-                raise ArchiveRejected(f"member '{member.name}' is a link; links are not allowed")
+                raise ArchiveRejected(f"member '{_shown(member.name)}' is a link; links are not allowed")
             if not (member.isfile() or member.isdir()):
-                raise ArchiveRejected(f"member '{member.name}' is a device or special file")
+                raise ArchiveRejected(f"member '{_shown(member.name)}' is a device or special file")
             if relative is None:
                 continue
             if member.isdir():
                 _make_dirs(destination, relative)
                 continue
             parent = _make_dirs(destination, relative.parent) if relative.parent.parts else destination
-            budget.copy(archive.extractfile(member), parent / relative.name)
+            budget.copy(archive.extractfile(member), parent / relative.name, member.name)
 
 
 def _extract_zip(fileobj, destination: Path, budget: _Budget) -> None:
@@ -100,10 +121,10 @@ def _extract_zip(fileobj, destination: Path, budget: _Budget) -> None:
             relative = _safe_relative(info.filename)
             mode = info.external_attr >> 16
             if stat.S_ISLNK(mode):
-                raise ArchiveRejected(f"member '{info.filename}' is a link; links are not allowed")
+                raise ArchiveRejected(f"member '{_shown(info.filename)}' is a link; links are not allowed")
             kind = stat.S_IFMT(mode)  # 0 when the zip stored permission bits only
             if kind and kind not in (stat.S_IFREG, stat.S_IFDIR):
-                raise ArchiveRejected(f"member '{info.filename}' is a device or special file")
+                raise ArchiveRejected(f"member '{_shown(info.filename)}' is a device or special file")
             if relative is None:
                 continue
             if info.is_dir():
@@ -111,7 +132,7 @@ def _extract_zip(fileobj, destination: Path, budget: _Budget) -> None:
                 continue
             parent = _make_dirs(destination, relative.parent) if relative.parent.parts else destination
             with archive.open(info) as source:
-                budget.copy(source, parent / relative.name)
+                budget.copy(source, parent / relative.name, info.filename)
 
 
 def extract(fileobj, filename: str, destination: Path) -> Path:
@@ -124,7 +145,12 @@ def extract(fileobj, filename: str, destination: Path) -> Path:
     budget = _Budget()
     try:
         (_extract_tar if kind == "tar" else _extract_zip)(fileobj, destination, budget)
-    except (OSError, EOFError, zipfile.BadZipFile, tarfile.TarError) as exc:
+    except OSError as exc:
+        # str(exc) of an OSError carries the server path of the file: say only what went wrong.
+        raise ArchiveRejected(
+            f"the archive could not be unpacked: {exc.strerror or type(exc).__name__}"
+        ) from None
+    except (EOFError, zipfile.BadZipFile, tarfile.TarError) as exc:
         raise ArchiveRejected(f"the archive could not be read: {exc}") from None
     if (destination / "pack.yaml").is_file():
         return destination

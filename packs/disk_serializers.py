@@ -11,19 +11,19 @@ class RegisterSerializer(serializers.Serializer):
         help_text="Pack directory, absolute or relative to ATTUNE_PACKS_DIR; must be inside it."
     )
     force = StrictBooleanField(default=False, help_text="Update the pack if it is registered already.")
-    skip_tests = serializers.BooleanField(
+    skip_tests = StrictBooleanField(
         default=False, help_text="Accepted for Attune clients; packs have no tests here."
     )
 
 
 class FormBooleanField(serializers.BooleanField):
-    """Multipart forms send text: `true`/`false` only."""
+    """Multipart forms send text: exactly `true` or `false`, as documented (not `True`, `1`, `on`)."""
 
     def to_internal_value(self, data):
-        if data in (True, False):
+        if isinstance(data, bool):
             return data
-        if isinstance(data, str) and data.lower() in ("true", "false"):
-            return data.lower() == "true"
+        if data in ("true", "false"):
+            return data == "true"
         self.fail("invalid", input=data)
 
 

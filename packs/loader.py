@@ -94,10 +94,35 @@ def _first(data: dict, keys: tuple):
     return None, None
 
 
+def _manifest_ref(reader: PackReader, doc: YamlDocument) -> tuple[str | None, list[str]]:
+    """The pack's ref: `ref`, else a StackStorm manifest's `name` when that is a valid ref."""
+    data = doc.data
+    if "ref" in data:
+        reader.check(MANIFEST, doc, "/ref", data["ref"], validators.validate_pack_ref)
+        return data["ref"], []
+    name = data.get("name")
+    if isinstance(name, str):
+        try:
+            validators.validate_pack_ref(name)
+        except ValidationError:
+            reader.problem(
+                MANIFEST,
+                f"`ref` is missing, and `name` {name!r} is not a valid pack ref to use instead: "
+                "add `ref: <pack_ref>` (lowercase letters, digits, '_' or '-')",
+                doc,
+                "/name",
+            )
+            return None, []
+        return name, [
+            f"{MANIFEST}: no `ref`; the pack's `name` '{name}' is used as its ref (StackStorm layout)"
+        ]
+    reader.problem(MANIFEST, "`ref` is missing: add `ref: <pack_ref>` (e.g. ref: my_pack)", doc)
+    return None, []
+
+
 def _pack_spec(reader: PackReader, doc: YamlDocument, manifest: SourceFile) -> PackSpec:
     data, file = doc.data, MANIFEST
-    ref = data.get("ref")
-    reader.check(file, doc, "/ref", ref, validators.validate_pack_ref)
+    ref, notes = _manifest_ref(reader, doc)
     fields = {
         "source_dir": str(reader.root),
         "manifest_text": manifest.text,
@@ -107,14 +132,16 @@ def _pack_spec(reader: PackReader, doc: YamlDocument, manifest: SourceFile) -> P
         key, value = _first(data, keys)
         if key is not None:
             fields[field_name] = value
-    for required in ("label", "description", "version"):
-        if required not in fields:
-            reader.problem(file, f"'{required}' is required", doc)
+    # As Attune's checker: only `ref` and `version` are required; the label falls back to the ref.
+    if "label" not in fields and isinstance(ref, str):
+        fields["label"] = ref
+    if "version" not in fields:
+        reader.problem(file, "'version' is required (a semantic version, e.g. version: \"1.0.0\")", doc)
     _check_pack_fields(reader, doc, fields)
     extra = {key: data[key] for key in MANIFEST_META_KEYS if key in data}
     if extra:
         fields["meta"] = {**extra, **(fields.get("meta") if isinstance(fields.get("meta"), dict) else {})}
-    notes = [f"{file}: key '{key}' is not used" for key in sorted(set(data) - MANIFEST_KEYS)]
+    notes += [f"{file}: key '{key}' is not used" for key in sorted(set(data) - MANIFEST_KEYS)]
     return PackSpec(ref if isinstance(ref, str) else "", fields, str(reader.root), notes=notes)
 
 

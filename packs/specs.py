@@ -38,6 +38,7 @@ class SourceFile:
 class WorkflowSpec:
     ref: str
     fields: dict  # Workflow field -> value, source file fields included
+    origin: Problem | None = None  # where the ref is written (file, line, column); no message
 
 
 @dataclass

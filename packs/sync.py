@@ -19,6 +19,7 @@ from workflows.models import Workflow
 CREATE, UPDATE, UNCHANGED, DELETE = "create", "update", "unchanged", "delete"
 PAST = {CREATE: "created", UPDATE: "updated", DELETE: "deleted", UNCHANGED: "unchanged"}
 MANIFEST_DEFAULTS = {
+    "description": "",  # optional in pack.yaml, as in Attune
     "tags": [],
     "conf_schema": {},
     "meta": {},
@@ -88,10 +89,13 @@ def _check_ownership(spec: PackSpec, pack: Pack | None) -> None:
     owned = Workflow.objects.filter(ref__in=refs)
     if pack is not None:
         owned = owned.exclude(pack=pack)
-    problems = [
-        Problem(spec.source_dir, f"workflow '{ref}' already belongs to pack '{owner}'", ref=ref)
-        for ref, owner in owned.values_list("ref", "pack__ref")
-    ]
+    # Reported against the file that defines the workflow (never the server's directory).
+    where = {workflow.ref: workflow.origin for workflow in spec.workflows}
+    problems = []
+    for ref, owner in owned.values_list("ref", "pack__ref"):
+        origin = where.get(ref) or Problem("pack.yaml", "")
+        message = f"workflow '{ref}' already belongs to pack '{owner}'"
+        problems.append(Problem(origin.file, message, origin.line, origin.column, ref))
     if problems:
         raise PackInvalid(spec.source_dir, problems, spec.ref)
 

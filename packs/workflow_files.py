@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 
 from attune import validators
 from attune.yamlio import YamlDocument
+from packs.not_loaded import not_loaded_notes
 from packs.reader import PackReader, boolean_rule, text_rule
 from packs.specs import PackSpec, Problem, WorkflowSpec
 from workflows.validation import check_definition
@@ -20,37 +21,28 @@ ACTION_KEYS = {
     "workflow_file",
     "reference_visibility",
     "reference_allowed_pack_refs",
+    "name",  # Attune's action files repeat the name; the ref is what counts
+    "default_execution_permission_set_refs",
 }
-# Components of an Attune pack this version stores nothing of yet.
-NOT_LOADED_DIRS = {
-    "sensors",
-    "rules",
-    "triggers",
-    "policies",
-    "permission_sets",
-    "runtimes",
-    "dashboards",
-    "queues",
-    "caches",
-    "tests",
-    "icon",
-    "lib",
-    "etc",
-}
+# Action keys for Attune features this server does not have: accepted, checked, noted.
+EXECUTION_TOKENS_NOTE = (
+    "default_execution_permission_set_refs: kept in the action file, not applied: this server "
+    "does not issue Attune's execution-scoped API tokens"
+)
 
 
 def read_workflows(reader: PackReader, pack: PackSpec) -> tuple[list[WorkflowSpec], list[str]]:
     specs, notes = [], []
     for relative in _yaml_files(reader.root, "actions"):
-        spec, note = _action_workflow(reader, pack, relative)
+        spec, found = _action_workflow(reader, pack, relative)
         specs += [spec] if spec else []
-        notes += [note] if note else []
+        notes += found
     for relative in _yaml_files(reader.root, "workflows"):
         spec = _standalone_workflow(reader, pack, relative)
         specs += [spec] if spec else []
     _check_unique_refs(reader, specs)
     pack.external_workflows = _external_workflows(specs)
-    notes += _not_loaded(reader)
+    notes += not_loaded_notes(reader)
     return specs, notes
 
 
@@ -65,53 +57,49 @@ def _yaml_files(root: Path, folder: str) -> list[str]:
     )
 
 
-def _not_loaded(reader: PackReader) -> list[str]:
-    """Say what the pack holds that this version does not load, so nothing is silently skipped."""
-    root = reader.root
-    folders = sorted(
-        e.name for e in root.iterdir() if e.is_dir() and not e.is_symlink() and e.name in NOT_LOADED_DIRS
-    )
-    notes = [f"{name}/: not loaded yet (this version stores workflows only)" for name in folders]
-    others = [
-        relative
-        for path in sorted(root.rglob("*"))
-        if path.is_file()
-        and (relative := path.relative_to(root).as_posix()) not in reader.files_read
-        and relative.split("/")[0] not in NOT_LOADED_DIRS
-    ]
-    if others:
-        shown = ", ".join(others[:10]) + (f" and {len(others) - 10} more" if len(others) > 10 else "")
-        notes.append(f"kept on disk, not loaded: {shown}")
-    return notes
-
-
 def _action_workflow(reader: PackReader, pack: PackSpec, relative: str):
     source = reader.read(relative)
     doc = reader.parse_mapping(source) if source else None
     if doc is None:
-        return None, None
+        return None, []
     if "workflow_file" not in doc.data:
-        return None, f"{relative}: action, not loaded yet (only workflow actions are)"
+        return None, [f"{relative}: action, not loaded yet (only workflow actions are)"]
     ref = doc.data.get("ref")
     _check_keys(reader, relative, doc, ACTION_KEYS, str(ref or ""))
+    notes = _attune_action_keys(reader, relative, doc, str(ref or ""))
     if ref is None:
         reader.problem(relative, "'ref' is required in a workflow action (e.g. ref: <pack>.<name>)", doc)
-        return None, None
+        return None, notes
     graph_path = _workflow_file_path(reader, relative, doc)
     if graph_path is None:
-        return None, None
+        return None, notes
     graph_source = reader.read(graph_path)
     graph = reader.parse_mapping(graph_source) if graph_source else None
     if graph is None:
-        return None, None
+        return None, notes
     metadata = {key: doc.data[key] for key in METADATA_KEYS if key in doc.data}
-    for key in ("parameters", "output"):
-        if key not in metadata and key in graph.data:
-            metadata[key] = graph.data[key]
     spec = _workflow_spec(reader, pack, metadata, graph, graph_source, relative, doc)
     if spec is not None:
         spec.fields.update(metadata_path=relative, metadata_text=source.text, metadata_sha256=source.sha256)
-    return spec, None
+    return spec, notes
+
+
+def _attune_action_keys(reader, relative, doc, ref) -> list[str]:
+    """Check the Attune-only action keys' shapes; say what is not applied here."""
+    if "name" in doc.data:
+        reader.check(relative, doc, "/name", doc.data["name"], lambda v: text_rule(v, 1, 255), ref)
+    if "default_execution_permission_set_refs" not in doc.data:
+        return []
+    reader.check(
+        relative,
+        doc,
+        "/default_execution_permission_set_refs",
+        doc.data["default_execution_permission_set_refs"],
+        validators.validate_string_list,
+        ref,
+    )
+    line, _ = doc.position("/default_execution_permission_set_refs")
+    return [f"{relative}:{line}: {EXECUTION_TOKENS_NOTE}"]
 
 
 def _workflow_file_path(reader: PackReader, relative: str, doc: YamlDocument) -> str | None:
@@ -155,7 +143,11 @@ def _check_keys(reader, relative, doc, allowed, ref) -> None:
 
 
 def _workflow_spec(reader, pack, metadata, graph, graph_source, meta_file, meta_doc) -> WorkflowSpec | None:
-    """Check one workflow's metadata and graph; return its spec if it has no problem."""
+    """Check one workflow's metadata and graph; return its spec if it has no problem.
+
+    A value may come from the metadata (action) file or, failing that, the graph file:
+    each problem names the file and line where the value is written.
+    """
     reader.workflows_checked += 1
     if reader.progress and reader.workflows_checked % PROGRESS_EVERY == 0:
         reader.progress(reader.workflows_checked)
@@ -172,20 +164,29 @@ def _workflow_spec(reader, pack, metadata, graph, graph_source, meta_file, meta_
         )
     ref = ref if isinstance(ref, str) else ""
     name = ref.partition(".")[2] or ref
+    places = {}  # field -> (file, doc, pointer) of the value checked
+    for field_name, key in (("version", "version"), ("param_schema", "parameters"), ("out_schema", "output")):
+        if key in metadata and not (field_name == "version" and meta_doc is graph):
+            places[field_name] = (meta_file, meta_doc, f"/{key}")
+        elif key in graph.data and key not in metadata:
+            metadata[key] = graph.data[key]
+            if field_name != "version":  # a graph's own `version` is checked with the definition
+                places[field_name] = (graph_source.path, graph, f"/{key}")
     fields = {
         "label": metadata.get("label", name.replace("_", " ").replace("-", " ").strip().capitalize()),
         "description": metadata.get("description", ""),
-        "version": metadata.get("version", graph.data.get("version", pack.fields.get("version"))),
+        # Without one, the pack's version (checked, and reported, with pack.yaml).
+        "version": metadata.get("version", pack.fields.get("version")),
         "tags": metadata.get("tags", []),
         "enabled": metadata.get("enabled", True),
         "param_schema": metadata.get("parameters"),
         "out_schema": metadata.get("output"),
         "definition": {k: v for k, v in graph.data.items() if k not in METADATA_KEYS or k == "version"},
     }
-    version_given = "version" in metadata or "version" in graph.data
-    _check_workflow_fields(reader, fields, meta_file, meta_doc, ref, check_version=version_given)
+    _check_workflow_fields(reader, fields, meta_file, meta_doc, ref, places)
     # The definition names its language version; a graph file without one gets the workflow's.
-    fields["definition"].setdefault("version", fields["version"])
+    if len(reader.problems) == before:  # a bad version is reported once, where it is written
+        fields["definition"].setdefault("version", fields["version"])
     report = check_definition(fields["definition"], param_schema=fields["param_schema"], doc=graph)
     for diagnostic in report.diagnostics:
         problem = Problem(
@@ -210,24 +211,27 @@ def _workflow_spec(reader, pack, metadata, graph, graph_source, meta_file, meta_
         metadata_text="",
         metadata_sha256="",
     )
-    return WorkflowSpec(ref, fields)
+    line, column = meta_doc.position("/ref") if "ref" in meta_doc.data else (None, None)
+    return WorkflowSpec(ref, fields, Problem(meta_file, "", line, column, ref))
 
 
-def _check_workflow_fields(reader, fields, file, doc, ref, check_version: bool) -> None:
+def _check_workflow_fields(reader, fields, file, doc, ref, places: dict) -> None:
     checks = (
         ("label", "/label", lambda v: text_rule(v, 1, 255)),
         ("description", "/description", lambda v: text_rule(v, 0, None)),
-        ("version", "/version", validators.validate_semver),
+        ("version", "/version", validators.validate_workflow_version),
         ("tags", "/tags", validators.validate_tags),
         ("enabled", "/enabled", boolean_rule),
         ("param_schema", "/parameters", validators.validate_param_schema),
         ("out_schema", "/output", validators.validate_param_schema),
     )
     for name, pointer, rule in checks:
-        if name in ("param_schema", "out_schema") and fields[name] is None:
+        if name in ("version", "param_schema", "out_schema"):
+            if name not in places:
+                continue  # absent, or the pack's version (checked with pack.yaml)
+            where_file, where_doc, pointer = places[name]
+            reader.check(where_file, where_doc, pointer, fields[name], rule, ref)
             continue
-        if name == "version" and not check_version:
-            continue  # the pack's version, checked (and reported) with pack.yaml
         reader.check(file, doc, pointer, fields[name], rule, ref)
     if isinstance(fields["tags"], list):
         with contextlib.suppress(ValidationError):  # already reported
@@ -235,15 +239,14 @@ def _check_workflow_fields(reader, fields, file, doc, ref, check_version: bool) 
 
 
 def _check_unique_refs(reader: PackReader, specs: list[WorkflowSpec]) -> None:
+    """A second definition of a ref is reported where it is written, naming the first."""
     seen: dict[str, WorkflowSpec] = {}
     for spec in specs:
         if spec.ref in seen:
-            first = seen[spec.ref].fields
-            reader.problem(
-                spec.fields["metadata_path"] or spec.fields["source_path"],
-                f"workflow ref '{spec.ref}' is also defined by {first['metadata_path'] or first['source_path']}",
-                ref=spec.ref,
-            )
+            first, here = seen[spec.ref].origin, spec.origin
+            shown = ":".join(str(p) for p in (first.file, first.line) if p is not None)
+            message = f"workflow ref '{spec.ref}' is also defined by {shown}"
+            reader.problems.append(Problem(here.file, message, here.line, here.column, spec.ref))
         seen.setdefault(spec.ref, spec)
 
 

@@ -101,7 +101,7 @@ def test_admin_creates_a_valid_workflow_with_normalised_tags(admin_browser, make
         ({"definition": "{not json"}, b"Enter a valid JSON"),
         ({"param_schema": json.dumps({"x": {"type": "nope"}})}, b"Invalid schema"),
         ({"ref": "other.flow"}, b"must start with its pack"),
-        ({"version": "1"}, b"not a semantic version"),
+        ({"version": "1" * 51}, b"at most 50 characters"),
         ({"tags": "x" * 70}, b"1-64 characters"),
     ],
 )

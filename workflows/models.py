@@ -2,7 +2,12 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from attune.fields import TagsField
-from attune.validators import validate_param_schema, validate_semver, validate_workflow_ref
+from attune.validators import (
+    WORKFLOW_VERSION_MAX,
+    validate_param_schema,
+    validate_workflow_ref,
+    validate_workflow_version,
+)
 from workflows.validation import validate_definition
 
 
@@ -13,7 +18,8 @@ class Workflow(models.Model):
     pack = models.ForeignKey("packs.Pack", on_delete=models.CASCADE, related_name="workflows")
     label = models.CharField(max_length=255)
     description = models.TextField(blank=True, default="")
-    version = models.CharField(max_length=64, validators=[validate_semver])
+    # Opaque, as in Attune: "1.0" is as good as "1.0.0" (pack versions stay semver).
+    version = models.CharField(max_length=WORKFLOW_VERSION_MAX, validators=[validate_workflow_version])
     param_schema = models.JSONField(null=True, blank=True, validators=[validate_param_schema])
     out_schema = models.JSONField(null=True, blank=True, validators=[validate_param_schema])
     definition = models.JSONField(validators=[validate_definition])

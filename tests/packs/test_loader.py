@@ -121,7 +121,12 @@ def test_unknown_manifest_keys_and_other_folders_are_noted(make_pack_dir):
             "pack.yaml:4:10: version: '1.0' is not a semantic version",
         ),
         ('ref: Demo\nlabel: L\ndescription: d\nversion: "1.0.0"\n', "pack.yaml:1:6: ref: Pack ref must be"),
-        ('ref: demo\ndescription: d\nversion: "1.0.0"\n', "pack.yaml:1:1: 'label' is required"),
+        ('label: L\nversion: "1.0.0"\n', "pack.yaml:1:1: `ref` is missing: add `ref: <pack_ref>`"),
+        (
+            'name: My Pack\nversion: "1.0.0"\n',
+            "pack.yaml:1:7: `ref` is missing, and `name` 'My Pack' is not a valid pack ref",
+        ),
+        ("ref: demo\nlabel: L\n", "pack.yaml:1:1: 'version' is required"),
         (
             'ref: demo\nlabel: L\ndescription: d\nversion: "1.0.0"\nconf_schema: {p: {type: integer}}\nconfig: {p: x}\n',
             "pack.yaml:6:9: config does not match conf_schema",
@@ -226,7 +231,8 @@ def test_two_files_with_the_same_ref(make_pack_dir):
         "workflows/deploy_again.yaml", "ref: demo.deploy\ntasks:\n  - name: a\n    action: core.echo\n"
     )
     assert problems_of(pack.path) == [
-        "workflows/deploy_again.yaml: workflow ref 'demo.deploy' is also defined by actions/deploy.yaml"
+        # The second file, at its `ref:` line; the first named with its line.
+        "workflows/deploy_again.yaml:1:6: workflow ref 'demo.deploy' is also defined by actions/deploy.yaml:1"
     ]
 
 
@@ -256,7 +262,7 @@ def test_two_files_with_the_same_ref(make_pack_dir):
         ),
         (
             "version: 2\ntasks:\n  - name: a\n    action: core.echo\n",
-            "workflows/bad.yaml:1:10: version: '2' is not a semantic version",
+            "workflows/bad.yaml:1:10: W002-wrong-type: 2 is not of type 'string'.",
         ),
     ],
 )

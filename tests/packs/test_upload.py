@@ -335,7 +335,7 @@ def test_upload_as_json_is_an_unsupported_media_type(api_client, packs_dir):
     assert_nothing_left(packs_dir)
 
 
-@pytest.mark.parametrize("force", ["yes", "1", "on"])
+@pytest.mark.parametrize("force", ["yes", "1", "on", "True", "FALSE", " true"])
 def test_upload_refuses_a_force_that_is_not_true_or_false(api_client, packs_dir, force):
     body = assert_error(upload(api_client, make_tar(PACK), force=force), 400, "VALIDATION_ERROR")
     assert "force" in body["details"]

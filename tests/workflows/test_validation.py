@@ -128,10 +128,21 @@ def test_wrong_type_twin():
     assert clean(check(definition))
 
 
-def test_missing_version():
-    report = check({"tasks": [task("a")]})
+def test_a_definition_without_version_is_valid():
+    # The workflow record's `version` is the workflow's version (the seed sends it there).
+    assert clean(check({"tasks": [task("a")]}))
+
+
+def test_missing_tasks():
+    report = check({"version": "1.0"})
     assert found(report, "W003-missing-key") == ("W003-missing-key", ERROR, "")
-    assert "version" in report.diagnostics[0].message
+    assert "'tasks' is required" in report.diagnostics[0].message
+
+
+def test_an_empty_version_is_invalid():
+    report = check({"version": "", "tasks": [task("a")]})
+    assert found(report, "W006-invalid-value") == ("W006-invalid-value", ERROR, "/version")
+    assert "string of 1-50 characters" in report.diagnostics[0].message
 
 
 def test_missing_task_name():

@@ -16,6 +16,7 @@ from workflows.validation.diagnostics import ERROR, WARNING
 from workflows.validation.language import (
     BACKOFFS,
     LEGACY_TASK_KEYS,
+    TASK_KEY_ALIASES,
     TASK_KEYS,
     TASK_TYPES,
     TRANSITION_KEYS,
@@ -144,8 +145,12 @@ def almost_valid(noisy: bool):
             "on_timeout": mostly(names | targets),
             "decision": mostly(st.lists(mostly(branch), max_size=3)),
             "publish": mostly(publish),
+            "wait_for": mostly(st.fixed_dictionaries({"inquiry": TEMPLATES | st.integers(1, 9)})),
+            "iterate_cache": mostly(st.fixed_dictionaries({"namespace": NAMES})),
+            "permission_set_refs": mostly(names | targets),
+            "permission_set_ref": mostly(names | targets),
         }
-        assert set(values) == TASK_KEYS | set(LEGACY_TASK_KEYS)
+        assert set(values) == TASK_KEYS | set(LEGACY_TASK_KEYS) | set(TASK_KEY_ALIASES)
         return values
 
     def tasks(depth: int, min_size: int):

@@ -2,7 +2,7 @@
 
 API serializers, admin forms and the pack loader all call `check_definition`: structure
 (the language's JSON Schema), the seed's shorthand folded into `next`, the task graph,
-templates and limits. Each finding is a Diagnostic with a stable code, a JSON pointer and,
+templates, limits and the Attune features not supported here. Each finding is a Diagnostic with a stable code, a JSON pointer and,
 when the definition came from YAML text, its line and column. Errors block a write;
 warnings are returned beside the saved object.
 """
@@ -19,6 +19,7 @@ from workflows.validation.graph import describe_graph, graph_diagnostics
 from workflows.validation.normalize import normalize
 from workflows.validation.structure import WORKFLOW_SCHEMA, structure_diagnostics
 from workflows.validation.templates import template_diagnostics
+from workflows.validation.unsupported import unsupported_diagnostics
 
 __all__ = [
     "WORKFLOW_SCHEMA",
@@ -66,6 +67,7 @@ def check_definition(definition, *, param_schema=None, workflow_exists=None, doc
     normalized, found = normalize(definition)
     graph_found, facts = graph_diagnostics(normalized, workflow_exists)
     found += graph_found
+    found += unsupported_diagnostics(definition)
     found += template_diagnostics(
         normalized,
         # A standalone document may declare its own parameters; the caller's schema wins.

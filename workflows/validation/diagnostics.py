@@ -4,7 +4,13 @@ from dataclasses import asdict, dataclass
 
 ERROR, WARNING = "error", "warning"
 # Diagnostics about a key itself (rather than its value) are located at the key.
-AT_KEY = {"W001-unknown-key"}
+AT_KEY = {
+    "W001-unknown-key",
+    "W123-key-and-alias",
+    "W601-wait-for-not-supported",
+    "W602-iterate-cache-not-supported",
+    "W603-permission-sets-not-applied",
+}
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,11 @@ TASK_TYPES = ("action", "parallel", "workflow")
 TASK_KEYS = {
     "name", "type", "action", "input", "next", "when", "with_items", "batch_size", "concurrency",
     "retry", "timeout", "join", "tasks", "__chart_meta__",
+    # Attune task keys this server stores but does not run yet (see `unsupported.py`).
+    "wait_for", "iterate_cache", "permission_set_refs",
 }  # fmt: skip
+# Attune's other spellings of a task key, renamed to the canonical key before storing.
+TASK_KEY_ALIASES = {"permission_set_ref": "permission_set_refs"}
 # The seed's shorthand, accepted and normalised into `next` before storing.
 LEGACY_TASK_KEYS = ("on_success", "on_failure", "on_complete", "on_timeout", "decision", "publish")
 TRANSITION_KEYS = {"when", "publish", "do", "__chart_meta__"}

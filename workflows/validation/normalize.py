@@ -1,4 +1,5 @@
-"""The seed's shorthand (on_success, decision, task-level publish, ...) folded into `next`.
+"""The seed's shorthand (on_success, decision, task-level publish, ...) folded into `next`,
+and Attune's key aliases (`permission_set_ref`) renamed to their canonical key.
 
 Order, per task: on_success, on_failure, on_complete, on_timeout, then each decision branch;
 a task-level `publish` joins the first transition whose `when` uses succeeded(), else
@@ -8,7 +9,7 @@ becomes a succeeded transition of its own. The result holds only the canonical f
 import copy
 
 from workflows.validation.diagnostics import Diagnostic, pointer
-from workflows.validation.language import LEGACY_TASK_KEYS
+from workflows.validation.language import LEGACY_TASK_KEYS, TASK_KEY_ALIASES
 
 SUCCEEDED = "{{ succeeded() }}"
 SHORTHAND_WHEN = {
@@ -33,6 +34,7 @@ def _normalize_tasks(tasks: list, path: tuple, diagnostics: list) -> None:
         if not isinstance(task, dict):
             continue
         here = (*path, index)
+        _rename_aliases(task, here, diagnostics)
         legacy = [key for key in LEGACY_TASK_KEYS if key in task]
         if legacy and "next" in task:
             diagnostics.append(Diagnostic(
@@ -47,6 +49,20 @@ def _normalize_tasks(tasks: list, path: tuple, diagnostics: list) -> None:
             task.pop(key, None)
         if isinstance(task.get("tasks"), list):
             _normalize_tasks(task["tasks"], (*here, "tasks"), diagnostics)
+
+
+def _rename_aliases(task: dict, here: tuple, diagnostics: list) -> None:
+    for alias, key in TASK_KEY_ALIASES.items():
+        if alias not in task:
+            continue
+        if key in task:
+            diagnostics.append(Diagnostic(
+                "W123-key-and-alias",
+                f"Task has both '{key}' and its alias '{alias}': keep '{key}'.",
+                pointer(*here, alias),
+            ))  # fmt: skip
+        task[key] = task.pop(alias) if key not in task else task[key]
+        task.pop(alias, None)
 
 
 def _targets(value) -> list:

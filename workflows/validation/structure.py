@@ -13,6 +13,7 @@ from workflows.validation.language import (
     CANCELLATION_POLICIES,
     LEGACY_TASK_KEYS,
     RETRY_KEYS,
+    TASK_KEY_ALIASES,
     TASK_KEYS,
     TASK_TYPES,
     TOP_LEVEL_KEYS,
@@ -54,6 +55,28 @@ DECISION = {
         "required": ["next"],
     },
 }
+# Attune's shapes (crates/common workflow parser): an inquiry id or template; a ref or a
+# list of refs (or a template giving either); a Data Cache selector.
+WAIT_FOR = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["inquiry"],
+    "properties": {"inquiry": {"type": ["integer", "string"]}},
+}
+PERMISSION_SET_REFS = {"oneOf": [{"type": "string", "minLength": 1}, {"type": "array", "items": NAME}]}
+ITERATE_CACHE = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["namespace"],
+    "properties": {
+        "owner_type": {"type": "string"},
+        "owner_ref": {"type": "string"},
+        "namespace": {"type": "string", "minLength": 1},
+        "generation": {"type": "string", "minLength": 1},
+        "page_size": {"type": "integer", "minimum": 1},
+        "require_fresh": {"type": "boolean"},
+    },
+}
 TASK = {
     "type": "object",
     "additionalProperties": False,
@@ -79,6 +102,10 @@ TASK = {
         "on_timeout": {"oneOf": [NAME, TARGETS]},
         "decision": DECISION,
         "publish": PUBLISH,
+        "wait_for": WAIT_FOR,
+        "iterate_cache": ITERATE_CACHE,
+        "permission_set_refs": PERMISSION_SET_REFS,
+        "permission_set_ref": PERMISSION_SET_REFS,
     },
 }
 WORKFLOW_SCHEMA = {
@@ -87,7 +114,9 @@ WORKFLOW_SCHEMA = {
     "title": "Attune workflow definition",
     "type": "object",
     "additionalProperties": False,
-    "required": ["version", "tasks"],
+    # `version` is optional: through the API the workflow record's `version` is the
+    # workflow's version; a pack's graph file without one gets its action's.
+    "required": ["tasks"],
     "properties": {
         "version": {"type": "string", "minLength": 1, "maxLength": 50},
         "ref": {"type": "string"},
@@ -105,7 +134,7 @@ WORKFLOW_SCHEMA = {
     "$defs": {"task": TASK},
 }
 assert set(WORKFLOW_SCHEMA["properties"]) == TOP_LEVEL_KEYS
-assert set(TASK["properties"]) == TASK_KEYS | set(LEGACY_TASK_KEYS)
+assert set(TASK["properties"]) == TASK_KEYS | set(LEGACY_TASK_KEYS) | set(TASK_KEY_ALIASES)
 assert set(TRANSITION["properties"]) == TRANSITION_KEYS and set(RETRY["properties"]) == RETRY_KEYS
 
 _VALIDATOR = Draft202012Validator(WORKFLOW_SCHEMA)
@@ -140,9 +169,64 @@ def _from_error(error) -> list[Diagnostic]:
     if error.validator == "required":
         missing = [key for key in error.validator_value if key not in error.instance]
         return [Diagnostic(code, f"'{key}' is required here.", pointer(*path)) for key in missing[:1]]
-    if error.validator == "oneOf":
-        return [Diagnostic(code, f"{_shown(error.instance)} is not a valid value here.", pointer(*path))]
+    if code == "W006-invalid-value":
+        return [Diagnostic(code, _invalid_value(path, error), pointer(*path))]
     return [Diagnostic(code, f"{error.message}.", pointer(*path))]
+
+
+# What a valid value is, where the schema alone would say it badly.
+SHORTHAND_HINT = "a task name or a list of task names; conditions go in `next`"
+HINTS = {
+    "on_success": SHORTHAND_HINT,
+    "on_failure": SHORTHAND_HINT,
+    "on_complete": SHORTHAND_HINT,
+    "on_timeout": SHORTHAND_HINT,
+    "timeout": 'a number of seconds (an integer, 0 or more) or a template such as "{{ parameters.timeout }}"',
+    "publish": "a variable name, or a mapping of one variable name to its value (`- name: value`)",
+    "permission_set_refs": "a permission set ref or a list of them",
+    "permission_set_ref": "a permission set ref or a list of them",
+}
+
+
+def _invalid_value(path: tuple, error) -> str:
+    """`<key>` takes <what is valid> (got <the value>)."""
+    names = [part for part in path if isinstance(part, str)]
+    key = names[-1] if names else "the document"
+    entry = bool(path) and isinstance(path[-1], int)
+    if error.validator == "pattern" and key == "vars":
+        return f"`vars` names use letters, digits, '_' and '-' only (got {_shown(error.instance)})."
+    expected = HINTS.get(key) or _expected(error.schema)
+    subject = f"Each `{key}` entry is" if entry and key in HINTS else f"`{key}` takes"
+    if entry and key not in HINTS:
+        subject = f"Each `{key}` item is"
+    return f"{subject} {expected} (got {_shown(error.instance)})."
+
+
+def _expected(schema: dict) -> str:
+    """A schema node said in words: 'an integer from 1 to 100', 'a string of 1-255 characters'."""
+    if "oneOf" in schema:
+        return " or ".join(_expected(option) for option in schema["oneOf"])
+    kind = schema.get("type")
+    if kind in ("integer", "number"):
+        noun = "an integer" if kind == "integer" else "a number"
+        low, high = schema.get("minimum"), schema.get("maximum")
+        if low is not None and high is not None:
+            return f"{noun} from {low} to {high}"
+        return f"{noun} of {low} or more" if low is not None else noun
+    if kind == "string":
+        low, high = schema.get("minLength", 0), schema.get("maxLength")
+        if high is not None:
+            return f"a string of {low}-{high} characters"
+        return "a non-empty string" if low else "a string"
+    if kind == "array":
+        return (
+            f"a list of items, each {_expected(schema.get('items', {}))}" if "items" in schema else "a list"
+        )
+    if kind == "object":
+        if schema.get("maxProperties") == 1:
+            return "a mapping with exactly one key"
+        return "a mapping"
+    return "a valid value"
 
 
 def _shown(value) -> str:
