@@ -88,9 +88,12 @@ class PackViewSet(PackDiskActions, EnvelopeModelViewSet):
 
     def check_destroy(self, pack):
         # The workflows go with the pack, so deleting it is also deleting them.
-        if pack.workflow_count and not self.request.user.has_perm("workflows.delete_workflow"):
+        if self.request.user.has_perm("workflows.delete_workflow"):
+            return
+        count = pack.workflows.count()
+        if count:
             raise PermissionDenied(
-                f"Deleting pack '{pack.ref}' also deletes its {pack.workflow_count} workflow(s), "
+                f"Deleting pack '{pack.ref}' also deletes its {count} workflow(s), "
                 "which needs the workflows.delete_workflow permission"
             )
 

@@ -88,6 +88,16 @@ class WorkflowViewSet(EnvelopeModelViewSet):
         "partial_update": WorkflowUpdateSerializer,
     }
 
+    def lock_queryset(self):
+        # The serializer checks `ref` against the pack's ref; the pack row is not locked.
+        return Workflow.objects.select_related("pack")
+
+    def explain_integrity_error(self, validated_data):
+        # The pack was deleted between the lookup and the insert (its foreign key failed).
+        pack = validated_data["pack"]
+        if not Pack.objects.filter(pk=pack.pk).exists():
+            raise NotFound(f"Pack '{pack.ref}' not found")
+
     @extend_schema(
         operation_id="get_workflow_language_schema",
         summary="The JSON Schema of workflow definitions",
