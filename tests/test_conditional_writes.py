@@ -177,3 +177,19 @@ def test_a_saved_row_counts_one_revision_per_save(make_pack):
     pack.save(update_fields=["label"])
     assert pack.revision == 3
     assert Pack.objects.get(pk=pack.pk).revision == 3
+
+
+def test_a_head_request_carries_the_etag_too(api_client, resource):
+    url, row = resource
+    response = api_client.head(url)
+    assert response.status_code == 200
+    assert response["ETag"] == tag(row)
+
+
+def test_the_412_message_renders_as_the_docs_show(api_client, make_pack):
+    pack = make_pack("slack")
+    response = api_client.delete("/api/v1/packs/slack", HTTP_IF_MATCH=f'"{pack.pk}-0"')
+    assert response.content.decode() == (
+        f'{{"error":"If-Match \'\\"{pack.pk}-0\\"\' does not match the current ETag \\"{pack.pk}-1\\": '
+        'someone else changed it; fetch it again.","code":"PRECONDITION_FAILED","details":{}}'
+    )
