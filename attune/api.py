@@ -27,6 +27,7 @@ ERROR_CODES = {
     404: "NOT_FOUND",
     405: "METHOD_NOT_ALLOWED",
     409: "CONFLICT",
+    412: "PRECONDITION_FAILED",
     413: "PAYLOAD_TOO_LARGE",
     415: "UNSUPPORTED_MEDIA_TYPE",
     429: "TOO_MANY_REQUESTS",
@@ -39,6 +40,14 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The resource already exists."
     default_code = "conflict"
+
+
+class PreconditionFailed(exceptions.APIException):
+    """`If-Match` names no current version of the row (someone else wrote it first)."""
+
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "The resource was changed by someone else: fetch it again for its current ETag."
+    default_code = "precondition_failed"
 
 
 class DefinitionInvalid(exceptions.APIException):

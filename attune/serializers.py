@@ -104,6 +104,13 @@ class StrictWriteSerializer(serializers.ModelSerializer):
                 errors[name] = [f"Cannot be changed (it is '{current}')."]
         return errors
 
+    def update(self, instance, validated_data):
+        """UPDATE only the fields sent: a concurrent write of other fields is not undone."""
+        for name, value in validated_data.items():
+            setattr(instance, name, value)
+        instance.save(update_fields=list(validated_data))
+        return instance
+
     def validate(self, attrs):
         attrs = super().validate(attrs)
         candidate = copy(self.instance) if self.instance is not None else self.Meta.model()

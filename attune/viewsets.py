@@ -1,12 +1,40 @@
 """The base viewset every resource uses: Attune's envelopes and partial-update semantics."""
 
 from django.db import IntegrityError, transaction
+from django.utils.http import parse_etags
 from rest_framework import viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import DjangoModelPermissions, IsAuthenticated
 from rest_framework.routers import SimpleRouter
 
-from attune.api import Conflict, data_response, success_response
+from attune.api import Conflict, PreconditionFailed, data_response, success_response
+
+
+def etag(instance) -> str:
+    """A strong ETag: the row's id and write counter, so a re-created ref never matches."""
+    return f'"{instance.pk}-{instance.revision}"'
+
+
+def check_if_match(request, instance) -> None:
+    """412 unless `If-Match` is absent, `*`, or lists the row's current ETag.
+
+    Strong comparison (RFC 9110): a weak tag `W/"..."` never matches. Call it with the row
+    locked, so nobody can write between this check and the caller's write.
+    """
+    header = request.headers.get("If-Match")
+    if header is None:
+        return
+    tags = parse_etags(header)
+    if tags != ["*"] and etag(instance) not in tags:
+        raise PreconditionFailed(
+            f"If-Match {header!r} does not match the current ETag {etag(instance)}: "
+            "someone else changed it; fetch it again."
+        )
+
+
+def with_etag(response, instance):
+    response["ETag"] = etag(instance)
+    return response
 
 
 class ActionModelPermissions(DjangoModelPermissions):
@@ -61,17 +89,34 @@ class EnvelopeModelViewSet(ValuesListMixin, viewsets.GenericViewSet):
         return self.serializer_classes.get(self.action, self.serializer_classes["retrieve"])
 
     def get_object(self):
+        return self._get(self.get_queryset())
+
+    def locked_object(self):
+        """The row, locked until the transaction ends (404 if it is gone).
+
+        A plain queryset: PostgreSQL refuses FOR UPDATE with the list's GROUP BY annotations,
+        and `of=("self",)` leaves joined rows (a workflow's pack) unlocked. SQLite has no row
+        locks; its IMMEDIATE transactions (settings) serialize writers instead.
+        """
+        queryset = self.lock_queryset().select_for_update(of=("self",))
+        return self._get(queryset)
+
+    def lock_queryset(self):
+        return self.get_queryset().model._default_manager.all()
+
+    def _get(self, queryset):
         ref = self.kwargs[self.lookup_field]
         try:
-            return self.get_queryset().get(**{self.lookup_field: ref})
-        except self.get_queryset().model.DoesNotExist:
+            return queryset.get(**{self.lookup_field: ref})
+        except queryset.model.DoesNotExist:
             raise NotFound(f"{self.entity} '{ref}' not found") from None
 
     def represent(self, instance):
         return self.serializer_classes["retrieve"](instance, context=self.get_serializer_context()).data
 
     def retrieve(self, request, *args, **kwargs):
-        return data_response(self.represent(self.get_object()))
+        instance = self.get_object()
+        return with_etag(data_response(self.represent(instance)), instance)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -84,36 +129,49 @@ class EnvelopeModelViewSet(ValuesListMixin, viewsets.GenericViewSet):
             # Decided by the unique constraint, so concurrent creates get one 201, rest 409.
             if self.get_queryset().model.objects.filter(**{self.lookup_field: ref}).exists():
                 raise Conflict(f"{self.entity} with ref '{ref}' already exists") from None
+            self.explain_integrity_error(serializer.validated_data)
             raise
-        return data_response(
+        response = data_response(
             self.represent(self.after_create(instance)),
             f"{self.entity} created successfully",
             201,
             getattr(serializer, "warnings", None),
         )
+        return with_etag(response, instance)
+
+    def explain_integrity_error(self, validated_data):
+        """Raise an API error for a failed insert that is not a duplicate ref, if one fits."""
 
     def after_create(self, instance):
         """The instance as the detail serializer wants it (annotations, prefetches)."""
         return instance
 
     def update(self, request, *args, **kwargs):
-        instance = self.get_object()
-        serializer = self.get_serializer(instance, data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        serializer.save()
-        return data_response(
-            self.represent(self.get_object()),
-            f"{self.entity} updated successfully",
-            warnings=getattr(serializer, "warnings", None),
+        # Read, check, validate and write under the row lock: a concurrent DELETE either
+        # went first (404 here) or waits for this write; a concurrent PATCH of other fields
+        # validates against this one's result. The serializer writes only the fields sent.
+        with transaction.atomic():
+            instance = self.locked_object()
+            check_if_match(request, instance)
+            serializer = self.get_serializer(instance, data=request.data, partial=True)
+            serializer.is_valid(raise_exception=True)
+            serializer.save()
+            instance = self.get_object()
+            data = self.represent(instance)
+        response = data_response(
+            data, f"{self.entity} updated successfully", warnings=getattr(serializer, "warnings", None)
         )
+        return with_etag(response, instance)
 
     def partial_update(self, request, *args, **kwargs):
         return self.update(request, *args, **kwargs)
 
     def destroy(self, request, *args, **kwargs):
-        instance = self.get_object()
-        self.check_destroy(instance)
         with transaction.atomic():
+            # Locked, so of two concurrent deletes one answers 200 and the other 404.
+            instance = self.locked_object()
+            check_if_match(request, instance)
+            self.check_destroy(instance)
             _, deleted = instance.delete()
         return success_response(self.deleted_message(instance, deleted))
 

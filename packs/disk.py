@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 from django.conf import settings
+from django.db import transaction
 
 from packs import archive
 from packs.loader import PackInvalid, PackSpec, Problem, read_pack
@@ -23,6 +24,10 @@ class PathNotAllowed(Exception):
 
 class PackExists(Exception):
     """The pack is registered already and `force` was not given."""
+
+
+class PackGone(PackInvalid):
+    """The pack was deleted while it was being synced: nothing is written, nothing re-created."""
 
 
 class PruneNotAllowed(Exception):
@@ -75,11 +80,16 @@ def register(path: str, force: bool = False, check=None) -> PackPlan:
 
 
 def sync(pack: Pack, dry_run: bool = False, check=None) -> PackPlan:
-    spec = read_registered(pack)
-    if spec.ref != pack.ref:
-        problem = Problem("pack.yaml", f"ref is now '{spec.ref}', but this pack is '{pack.ref}'")
-        raise PackInvalid(pack.source_dir, [problem], pack.ref)
-    return load_packs([spec], dry_run=dry_run, check=check)[0]
+    with transaction.atomic():
+        # Locked until the load commits: a concurrent delete goes first (and the files do
+        # not bring the pack back) or waits.
+        if not Pack.objects.select_for_update().filter(pk=pack.pk).exists():
+            raise PackGone(pack.ref, [Problem("pack.yaml", "the pack was deleted meanwhile")], pack.ref)
+        spec = read_registered(pack)
+        if spec.ref != pack.ref:
+            problem = Problem("pack.yaml", f"ref is now '{spec.ref}', but this pack is '{pack.ref}'")
+            raise PackInvalid(pack.source_dir, [problem], pack.ref)
+        return load_packs([spec], dry_run=dry_run, check=check)[0]
 
 
 def _load(spec: PackSpec, check=None) -> PackPlan:

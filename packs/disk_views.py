@@ -2,7 +2,7 @@
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 
 from attune import schema
 from attune.api import Conflict, data_response
@@ -214,6 +214,8 @@ class PackDiskActions:
             return operation(*args)
         except reraise:
             raise
+        except disk.PackGone as exc:
+            raise NotFound(f"Pack '{exc.pack_ref}' not found") from None
         except PackInvalid as exc:
             raise ValidationError(problems_by_file(exc)) from None
         except (disk.PathNotAllowed, disk.PruneNotAllowed) as exc:

@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from attune.fields import TagsField
+from attune.models import Revisioned
 from attune.validators import (
     config_problems,
     validate_labels,
@@ -15,7 +16,7 @@ from attune.validators import (
 )
 
 
-class Pack(models.Model):
+class Pack(Revisioned):
     """A versioned bundle of automation content (workflows, later actions and rules)."""
 
     ref = models.CharField(max_length=64, unique=True, validators=[validate_pack_ref])

@@ -9,6 +9,7 @@ A second load of unchanged files writes no row.
 from dataclasses import asdict, dataclass, field
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from attune import validators
@@ -127,13 +128,15 @@ def _unknown_workflow_notes(spec: PackSpec) -> list[str]:
 
 def plan_pack(spec: PackSpec, prune: bool = True) -> tuple[PackPlan, dict]:
     """Compare `spec` with the database; return the plan and what applying it needs."""
-    pack = Pack.objects.filter(ref=spec.ref).first()
+    # Locked, with its workflows, until the load commits: an API write in between would be
+    # overwritten by a plan made before it, and a row deleted meanwhile must not be updated.
+    pack = Pack.objects.select_for_update().filter(ref=spec.ref).first()
     _check_ownership(spec, pack)
     # Disk is the source of truth: a key the manifest drops goes back to its default
     # (config excepted, see _settle_config).
     pack_fields = {**MANIFEST_DEFAULTS, **spec.fields}
     notes = [*spec.notes, *_settle_config(pack, pack_fields), *_unknown_workflow_notes(spec)]
-    existing = {w.ref: w for w in pack.workflows.all()} if pack else {}
+    existing = {w.ref: w for w in pack.workflows.select_for_update()} if pack else {}
     plan = PackPlan(spec.ref, CREATE if pack is None else UPDATE, notes=notes, source_dir=spec.source_dir)
     if pack is not None:
         plan.fields = _differences(pack, pack_fields)
@@ -190,9 +193,10 @@ def _bulk_update(existing: dict, specs: dict, changes: list[WorkflowChange]) -> 
         for name in change.fields:
             setattr(workflow, name, specs[change.ref].fields[name])
         workflow.updated = now
+        workflow.revision = F("revision") + 1  # in the UPDATE, as Revisioned.save does
         rows.append(workflow)
         names.update(change.fields)
-    Workflow.objects.bulk_update(rows, [*sorted(names), "updated"])
+    Workflow.objects.bulk_update(rows, [*sorted(names), "updated", "revision"])
 
 
 def load_packs(

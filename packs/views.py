@@ -21,9 +21,14 @@ REF = OpenApiParameter("ref", str, OpenApiParameter.PATH, description="Pack ref.
 UPDATE = {
     "summary": "Update a pack",
     "description": "Partial update: fields absent or `null` stay unchanged; `ref` cannot change.",
-    "parameters": [REF],
+    "parameters": [REF, schema.IF_MATCH, schema.ETAG_200],
     "request": PackUpdateSerializer,
-    "responses": {200: PackEnvelope, 404: schema.NOT_FOUND, **schema.WRITE_ERRORS},
+    "responses": {
+        200: PackEnvelope,
+        404: schema.NOT_FOUND,
+        412: schema.PRECONDITION_FAILED,
+        **schema.WRITE_ERRORS,
+    },
 }
 
 
@@ -36,13 +41,14 @@ UPDATE = {
     retrieve=extend_schema(
         operation_id="get_pack",
         summary="Get a pack with its workflows",
-        parameters=[REF],
+        parameters=[REF, schema.ETAG_200],
         responses={200: PackEnvelope, 404: schema.NOT_FOUND, **schema.READ_ERRORS},
     ),
     create=extend_schema(
         operation_id="create_pack",
         summary="Create a pack",
         request=PackCreateSerializer,
+        parameters=[schema.ETAG_201],
         responses={201: PackEnvelope, 409: schema.CONFLICT, **schema.WRITE_ERRORS},
     ),
     update=extend_schema(operation_id="update_pack", **UPDATE),
@@ -50,8 +56,13 @@ UPDATE = {
     destroy=extend_schema(
         operation_id="delete_pack",
         summary="Delete a pack and its workflows",
-        parameters=[REF],
-        responses={200: schema.SuccessEnvelope, 404: schema.NOT_FOUND, **schema.WRITE_ERRORS},
+        parameters=[REF, schema.IF_MATCH],
+        responses={
+            200: schema.SuccessEnvelope,
+            404: schema.NOT_FOUND,
+            412: schema.PRECONDITION_FAILED,
+            **schema.WRITE_ERRORS,
+        },
     ),
 )
 @extend_schema(tags=["packs"])
@@ -88,9 +99,12 @@ class PackViewSet(PackDiskActions, EnvelopeModelViewSet):
 
     def check_destroy(self, pack):
         # The workflows go with the pack, so deleting it is also deleting them.
-        if pack.workflow_count and not self.request.user.has_perm("workflows.delete_workflow"):
+        if self.request.user.has_perm("workflows.delete_workflow"):
+            return
+        count = pack.workflows.count()
+        if count:
             raise PermissionDenied(
-                f"Deleting pack '{pack.ref}' also deletes its {pack.workflow_count} workflow(s), "
+                f"Deleting pack '{pack.ref}' also deletes its {count} workflow(s), "
                 "which needs the workflows.delete_workflow permission"
             )
 

@@ -1,5 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import F
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from attune.admin_forms import PrettyJSONField, TagsFormField
@@ -87,6 +89,6 @@ class WorkflowAdmin(admin.ModelAdmin):
         self._set_enabled(request, queryset, False)
 
     def _set_enabled(self, request, queryset, enabled: bool):
-        count = queryset.update(enabled=enabled)
+        count = queryset.update(enabled=enabled, revision=F("revision") + 1, updated=timezone.now())
         state = "enabled" if enabled else "disabled"
         self.message_user(request, f"{count} workflow(s) {state}.", messages.SUCCESS)

@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from attune.fields import TagsField
+from attune.models import Revisioned
 from attune.validators import (
     WORKFLOW_VERSION_MAX,
     validate_param_schema,
@@ -11,7 +12,7 @@ from attune.validators import (
 from workflows.validation import validate_definition
 
 
-class Workflow(models.Model):
+class Workflow(Revisioned):
     """A workflow definition: a task graph owned by a pack, addressed by `<pack>.<name>`."""
 
     ref = models.CharField(max_length=193, unique=True, validators=[validate_workflow_ref])

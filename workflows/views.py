@@ -31,9 +31,14 @@ REF = OpenApiParameter("ref", str, OpenApiParameter.PATH, description="Workflow 
 UPDATE = {
     "summary": "Update a workflow",
     "description": "Partial update: fields absent or `null` stay unchanged; `ref` and `pack_ref` cannot change.",
-    "parameters": [REF],
+    "parameters": [REF, schema.IF_MATCH, schema.ETAG_200],
     "request": WorkflowUpdateSerializer,
-    "responses": {200: WorkflowEnvelope, 404: schema.NOT_FOUND, **schema.WRITE_ERRORS},
+    "responses": {
+        200: WorkflowEnvelope,
+        404: schema.NOT_FOUND,
+        412: schema.PRECONDITION_FAILED,
+        **schema.WRITE_ERRORS,
+    },
 }
 
 
@@ -46,13 +51,14 @@ UPDATE = {
     retrieve=extend_schema(
         operation_id="get_workflow",
         summary="Get a workflow",
-        parameters=[REF],
+        parameters=[REF, schema.ETAG_200],
         responses={200: WorkflowEnvelope, 404: schema.NOT_FOUND, **schema.READ_ERRORS},
     ),
     create=extend_schema(
         operation_id="create_workflow",
         summary="Create a workflow",
         request=WorkflowCreateSerializer,
+        parameters=[schema.ETAG_201],
         responses={
             201: WorkflowEnvelope,
             404: schema.error("`pack_ref` names no pack."),
@@ -65,8 +71,13 @@ UPDATE = {
     destroy=extend_schema(
         operation_id="delete_workflow",
         summary="Delete a workflow",
-        parameters=[REF],
-        responses={200: schema.SuccessEnvelope, 404: schema.NOT_FOUND, **schema.WRITE_ERRORS},
+        parameters=[REF, schema.IF_MATCH],
+        responses={
+            200: schema.SuccessEnvelope,
+            404: schema.NOT_FOUND,
+            412: schema.PRECONDITION_FAILED,
+            **schema.WRITE_ERRORS,
+        },
     ),
 )
 @extend_schema(tags=["workflows"])
@@ -87,6 +98,16 @@ class WorkflowViewSet(EnvelopeModelViewSet):
         "update": WorkflowUpdateSerializer,
         "partial_update": WorkflowUpdateSerializer,
     }
+
+    def lock_queryset(self):
+        # The serializer checks `ref` against the pack's ref; the pack row is not locked.
+        return Workflow.objects.select_related("pack")
+
+    def explain_integrity_error(self, validated_data):
+        # The pack was deleted between the lookup and the insert (its foreign key failed).
+        pack = validated_data["pack"]
+        if not Pack.objects.filter(pk=pack.pk).exists():
+            raise NotFound(f"Pack '{pack.ref}' not found")
 
     @extend_schema(
         operation_id="get_workflow_language_schema",
