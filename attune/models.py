@@ -1,7 +1,11 @@
 """Model building blocks shared by the apps."""
 
-from django.db import models
+from django.db import DatabaseError, models
 from django.db.models import F
+
+
+class RowDeleted(DatabaseError):
+    """The row a loaded instance stands for was deleted before this save reached it."""
 
 
 class Revisioned(models.Model):
@@ -32,6 +36,13 @@ class Revisioned(models.Model):
         # In the database, not from the loaded value: two unlocked saves (the admin) still
         # count two revisions.
         self.revision = F("revision") + 1
-        super().save(*args, **kwargs)
+        try:
+            super().save(*args, **kwargs)
+        except DatabaseError as exc:
+            # Django raises the plain base class when a forced UPDATE matches no row; the
+            # backend's own errors are subclasses and pass through untouched.
+            if type(exc) is not DatabaseError:
+                raise
+            raise RowDeleted(f"{self._meta.verbose_name} '{self}' was deleted meanwhile") from exc
         self.refresh_from_db(fields=["revision"])
         return None

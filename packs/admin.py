@@ -7,6 +7,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 
 from attune.admin_forms import PrettyJSONField, TagsFormField, WriteOnlyTextarea
+from attune.admin_guard import RevisionGuardedAdmin, RevisionGuardedForm
 from attune.validators import secret_keys
 from packs import disk
 from packs.archive import ArchiveRejected
@@ -20,7 +21,7 @@ JSON_FIELDS = (*JSON_OBJECT_FIELDS, *JSON_ARRAY_FIELDS)
 _MISSING = object()
 
 
-class PackForm(forms.ModelForm):
+class PackForm(RevisionGuardedForm):
     """Secret config values are shown masked, as in the API; they change only through the
     write-only `secret_values` field (offered to superusers), and a masked value sent back
     keeps the stored one."""
@@ -101,7 +102,7 @@ class WorkflowInline(admin.TabularInline):
 
 
 @admin.register(Pack)
-class PackAdmin(admin.ModelAdmin):
+class PackAdmin(RevisionGuardedAdmin):
     form = PackForm
     list_display = ("ref", "label", "version", "workflow_count", "is_standard", "updated")
     list_filter = ("is_standard",)

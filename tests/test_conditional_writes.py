@@ -1,9 +1,10 @@
 """ETag on every pack and workflow answer; If-Match makes a write conditional (412)."""
 
 import pytest
-from django.db import DatabaseError, connection, transaction
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from attune.models import RowDeleted
 from packs.models import Pack
 from tests.conftest import DEFINITION, assert_error
 from workflows.models import Workflow
@@ -165,7 +166,7 @@ def test_a_deleted_rows_save_fails_instead_of_inserting_it_again(make_pack):
     pack = make_pack("core")
     Pack.objects.filter(pk=pack.pk).delete()
     pack.label = "Back"
-    with pytest.raises(DatabaseError, match="did not affect any rows"), transaction.atomic():
+    with pytest.raises(RowDeleted, match="pack 'core' was deleted meanwhile"), transaction.atomic():
         pack.save()
     assert not Pack.objects.filter(ref="core").exists()
 

@@ -5,13 +5,14 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from attune.admin_forms import PrettyJSONField, TagsFormField
+from attune.admin_guard import RevisionGuardedAdmin, RevisionGuardedForm
 from attune.yamlio import YamlError, load_yaml
 from workflows.models import Workflow
 from workflows.picture import graph_svg
 from workflows.validation import check_definition, describe_graph
 
 
-class WorkflowForm(forms.ModelForm):
+class WorkflowForm(RevisionGuardedForm):
     """Model validation (Workflow.full_clean) applies the same validators as the API."""
 
     tags = TagsFormField()
@@ -56,7 +57,7 @@ def _located(diagnostic) -> str:
 
 
 @admin.register(Workflow)
-class WorkflowAdmin(admin.ModelAdmin):
+class WorkflowAdmin(RevisionGuardedAdmin):
     form = WorkflowForm
     list_display = ("ref", "pack", "label", "version", "enabled", "tag_list", "updated")
     list_filter = ("enabled", "pack")
