@@ -189,6 +189,8 @@ def _usage_diagnostics(task: dict, path: tuple) -> list[Diagnostic]:
         for i, t in enumerate(task.get("next") or [])
         if isinstance(t, dict)
     ]
+    if isinstance(retry, dict):  # a condition too: retry only when it is true
+        conditions.append(((*path, "retry", "on_error"), retry.get("on_error")))
     for where, when in conditions:
         if isinstance(when, str) and not _is_template(when):
             found.append(
