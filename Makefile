@@ -61,6 +61,7 @@ bench: setup
 	$(TEST_ENV) $(BIN)/python bench/list_workflows.py
 	$(TEST_ENV) $(BIN)/python bench/load_pack.py
 	$(TEST_ENV) $(BIN)/python bench/validate.py
+	$(TEST_ENV) $(BIN)/python bench/graph.py
 
 clean:
 	rm -rf $(VENV) $(ATTUNE_SDK_VENV) staticfiles var .pytest_cache .ruff_cache

@@ -93,11 +93,9 @@ class ValidateDefinitionView(APIView):
         else:
             definition = request.data
         report = check_definition(definition, param_schema=_param_schema(definition), doc=doc)
-        graph = (
-            describe_graph(report.definition)
-            if not any(d.code.startswith("W0") for d in report.errors)
-            else None
-        )
+        # A definition refused by a limit is never analysed (a 10,000-task chain would hold
+        # the worker), nor one that is misshapen.
+        graph = describe_graph(report.definition) if report.complete else None
         return data_response({
             "valid": not report.errors,
             "diagnostics": [d.as_dict() for d in report.diagnostics],

@@ -1,15 +1,14 @@
 """The task graph as an SVG picture.
 
-networkx lays the graph out (breadth-first layers from the entry tasks); this module only
-turns those positions into SVG elements. Entry tasks have a thick border, unreachable tasks
-are red and dashed, and each edge kind has its own colour, named in the legend.
+Tasks are laid out in layers, breadth-first from the entry tasks (a parallel task's sub-tasks
+one layer below it), each layer a centred row in discovery order: linear time, so a 1,000-task
+workflow draws as fast as a small one. Entry tasks have a thick border, unreachable tasks are
+red and dashed, and each edge kind has its own colour, named in the legend.
 """
 
+from collections import deque
 from html import escape
 
-import networkx as nx
-
-ROOT = ("root",)  # a virtual node before the entry tasks, so one layout holds every task
 NODE_WIDTH, NODE_HEIGHT, GAP_X, GAP_Y, MARGIN = 170, 46, 30, 70, 40
 LEGEND_WIDTH = 2 * MARGIN + 6 * 95
 EDGE_STYLES = {
@@ -22,50 +21,61 @@ EDGE_STYLES = {
 }
 
 
-def _layout(graph: dict) -> dict:
-    layout_graph = nx.DiGraph()
-    layout_graph.add_node(ROOT)
-    for node in graph["nodes"]:
-        layout_graph.add_node(node["name"])
+def _layers(graph: dict) -> list[list[str]]:
+    """Rows of task names: breadth-first layers from the entry tasks."""
+    following: dict[str, list[str]] = {node["name"]: [] for node in graph["nodes"]}
     for edge in graph["edges"]:
-        layout_graph.add_edge(edge["from"], edge["to"])
+        following[edge["from"]].append(edge["to"])
+    starts = []
     for node in graph["nodes"]:
         if node["parent"]:
-            layout_graph.add_edge(node["parent"], node["name"])
+            following[node["parent"]].append(node["name"])
         elif node["name"] in graph["entry"] or not node["reachable"]:
-            layout_graph.add_edge(ROOT, node["name"])
-    # Tasks no path reaches (an entry-less cycle) still need a place in the picture.
-    for name in set(layout_graph) - set(nx.descendants(layout_graph, ROOT)) - {ROOT}:
-        layout_graph.add_edge(ROOT, name)
-    return nx.bfs_layout(layout_graph, ROOT, align="horizontal")
+            starts.append(node["name"])
+    layer = dict.fromkeys(starts, 0)
+    queue = deque(starts)
+    layers: list[list[str]] = [list(starts)] if starts else []
+    while True:
+        while queue:
+            name = queue.popleft()
+            for target in following[name]:
+                if target not in layer:
+                    layer[target] = layer[name] + 1
+                    if layer[target] == len(layers):
+                        layers.append([])
+                    layers[layer[target]].append(target)
+                    queue.append(target)
+        # Tasks no path reaches (an entry-less cycle) still need a place: the first row.
+        missing = next((node["name"] for node in graph["nodes"] if node["name"] not in layer), None)
+        if missing is None:
+            return layers
+        layer[missing] = 0
+        if not layers:
+            layers.append([])
+        layers[0].append(missing)
+        queue.append(missing)
 
 
-def _to_pixels(positions: dict) -> tuple[dict, int, int]:
-    layers = sorted({round(float(y), 6) for _x, y in positions.values()})
-    xs = sorted({round(float(x), 6) for x, _y in positions.values()})
-    widest = max(sum(1 for _x, y in positions.values() if round(float(y), 6) == layer) for layer in layers)
-    width = max(MARGIN * 2 + widest * (NODE_WIDTH + GAP_X), LEGEND_WIDTH)
-    height = MARGIN * 2 + (len(layers) - 1) * (NODE_HEIGHT + GAP_Y) + 60
-    span = (xs[-1] - xs[0]) or 1.0
-    pixels = {
-        name: (
-            MARGIN + (float(x) - xs[0]) / span * (width - 2 * MARGIN - NODE_WIDTH) + NODE_WIDTH / 2,
-            MARGIN
-            + layers.index(round(float(y), 6)) * (NODE_HEIGHT + GAP_Y)
-            - (NODE_HEIGHT + GAP_Y)
-            + NODE_HEIGHT / 2,
-        )
-        for name, (x, y) in positions.items()
-        if name != ROOT
-    }
-    return pixels, width, height - (NODE_HEIGHT + GAP_Y)
+def _to_pixels(layers: list[list[str]]) -> tuple[dict, int, int]:
+    step_x, step_y = NODE_WIDTH + GAP_X, NODE_HEIGHT + GAP_Y
+    widest = max(len(row) for row in layers)
+    width = max(MARGIN * 2 + widest * step_x, LEGEND_WIDTH)
+    pixels = {}
+    for number, row in enumerate(layers):
+        left = (width - len(row) * step_x + GAP_X) / 2  # each row centred
+        for position, name in enumerate(row):
+            pixels[name] = (
+                left + position * step_x + NODE_WIDTH / 2,
+                MARGIN + number * step_y + NODE_HEIGHT / 2,
+            )
+    return pixels, width, MARGIN * 2 + (len(layers) - 1) * step_y + 60
 
 
 def graph_svg(graph: dict, title: str = "") -> str:
     """An SVG document picturing `graph` (the shape describe_graph returns)."""
     if not graph["nodes"]:
         return '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="40"><text x="10" y="25">No tasks</text></svg>'
-    pixels, width, height = _to_pixels(_layout(graph))
+    pixels, width, height = _to_pixels(_layers(graph))
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height + 52:.0f}" '
         f'font-family="sans-serif" font-size="12" role="img" aria-label="{escape(title or "task graph")}">',

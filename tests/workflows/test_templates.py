@@ -221,6 +221,116 @@ def test_expression_only_twin():
     assert check([task("a", input={"x": "{{ 'yes' if true else 'no' }} {# note #}"})]) == []
 
 
+# W310 ---------------------------------------------------------------------------------------
+
+DEEP = {
+    "parentheses": "{{ " + "(" * 3000 + "1" + ")" * 3000 + " }}",
+    "attribute chain": "{{ parameters.channel" + ".a" * 5000 + " }}",
+    "subscript chain": "{{ parameters.channel" + "['a']" * 5000 + " }}",
+    "filter chain": "{{ parameters.channel" + " | lower" * 5000 + " }}",
+    "operator chain": "{{ 1" + " + 1" * 5000 + " }}",
+    "nested lists": "{{ " + "[" * 3000 + "]" * 3000 + " }}",
+    "nested calls": "{{ " + "length(" * 2000 + "1" + ")" * 2000 + " }}",
+    "not chain": "{{ " + "not " * 3000 + "true }}",
+    "conditional chain": "{{ 1" + " if true else 1" * 3000 + " }}",
+}
+
+
+@pytest.mark.parametrize("template", DEEP.values(), ids=DEEP.keys())
+def test_deeply_nested_template_is_a_diagnostic_not_a_recursion_error(template):
+    found = check([task("a", input={"x": template})])
+    assert only(found) == ("W310-template-too-deep", "/tasks/0/input/x", ERROR)
+
+
+def test_nesting_within_the_limits_twin():
+    brackets = "{{ " + "(" * 32 + "parameters.channel" + ")" * 32 + " }}"
+    chain = "{{ workflow.counter" + ".a" * 60 + " }}"
+    assert (
+        check(
+            [task("a", input={"x": brackets, "y": chain, "z": "{{ '((((((((((((((((((((((((((((((((((' }}"})]
+        )
+        == []
+    )
+
+
+# W311 / W312 / W313 -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{{ parameters[workflow.counter ~ 'y'] }}",
+        "{{ config[workflow.counter] }}",
+        "{{ task[workflow.counter].result }}",
+        "{{ workflow[parameters.channel] }}",
+    ],
+)
+def test_computed_key_on_a_namespace(template):
+    assert only(check([task("a", input={"x": template})])) == ("W311-computed-key", "/tasks/0/input/x", ERROR)
+
+
+def test_literal_keys_and_computed_keys_on_values_twin():
+    template = "{{ parameters['channel'] }} {{ parameters['chan' ~ 'nel'] }} {{ workflow.counter[parameters.channel] }}"
+    assert check([task("a", input={"x": template})]) == []
+
+
+@pytest.mark.parametrize(
+    "template", ["{{ '{}'.format(parameters.channel) }}", "{{ '{x}'.format_map(config) }}"]
+)
+def test_string_format_method(template):
+    assert only(check([task("a", input={"x": template})])) == (
+        "W312-string-format",
+        "/tasks/0/input/x",
+        ERROR,
+    )
+
+
+def test_string_built_with_tilde_twin():
+    assert check([task("a", input={"x": "{{ 'id ' ~ parameters.channel ~ (1 | string) }}"})]) == []
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{{ config.pop('token') }}",
+        "{{ parameters.channel.upper() }}",
+        "{{ config['pop']('x') }}",
+        "{{ workflow.counter.keys() }}",
+    ],
+)
+def test_method_call_on_a_value(template):
+    assert only(check([task("a", input={"x": template})])) == ("W313-method-call", "/tasks/0/input/x", ERROR)
+
+
+def test_filters_and_functions_instead_of_methods_twin():
+    template = (
+        "{{ parameters.channel | upper }} {{ upper(parameters.channel) }} {{ keys(config) | join(',') }}"
+    )
+    assert check([task("a", input={"x": template})]) == []
+
+
+# retry.on_error -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "on_error, code",
+    [
+        ("{{ item.code == 500 }}", "W307-iteration-name-outside-with-items"),
+        ("{{ parameters.chanel }}", "W303-undeclared-parameter"),
+        ("{{ config.pop('x') }}", "W313-method-call"),
+        ("{{ result( }}", "W301-template-syntax"),
+    ],
+)
+def test_retry_on_error_is_checked_like_a_transition_when(on_error, code):
+    found = check([task("a", retry={"count": 3, "on_error": on_error})])
+    assert only(found) == (code, "/tasks/0/retry/on_error", ERROR)
+
+
+def test_retry_on_error_may_use_the_failed_run_and_its_own_task_twin():
+    on_error = "{{ failed() and result().status == 503 and task.a.attempts < 3 }}"
+    assert check([task("a", retry={"count": 3, "on_error": on_error})]) == []
+
+
 ESCAPES = [
     "{{ ''.__class__.__mro__[1].__subclasses__() }}",
     "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
@@ -233,13 +343,24 @@ ESCAPES = [
     "{{ ().__class__.__bases__[0] }}",
     "{% set x = 1 %}",
     "{{ joiner | attr('__init__') }}",
+    "{{ parameters[workflow.key ~ '__class__'] }}",
+    "{{ '{0.__class__.__init__.__globals__}'.format(config) }}",
+    "{{ '{c.__class__}'.format_map(config) }}",
+    "{{ config.pop('secret') }}",
+    "{{ parameters.url.upper() }}",
+    "{{ config.__class__" + ".mro" * 2000 + " }}",
+    "{{ " + "(" * 1000 + "config" + ")" * 1000 + " }}",
 ]
+ESCAPE_CODES = {
+    "W302-unknown-name", "W308-unsafe-template", "W309-statement-not-allowed", "W310-template-too-deep",
+    "W311-computed-key", "W312-string-format", "W313-method-call",
+}  # fmt: skip
 
 
 @pytest.mark.parametrize("payload", ESCAPES)
 def test_escape_payloads_are_rejected(payload):
     found = check([task("a", input={"x": payload})])
-    assert codes(found) & {"W308-unsafe-template", "W309-statement-not-allowed", "W302-unknown-name"}
+    assert codes(found) & ESCAPE_CODES
     assert all(d.severity == ERROR and d.path == "/tasks/0/input/x" for d in found)
 
 

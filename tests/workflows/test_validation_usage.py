@@ -48,6 +48,12 @@ def found(*tasks, **top) -> set[tuple[str, str]]:
             "W115-condition-not-a-template",
             "/tasks/0/next/0/when",
         ),
+        (
+            task(retry={"count": 2, "on_error": "result().status == 503"}),
+            task(retry={"count": 2, "on_error": "{{ result().status == 503 }}"}),
+            "W115-condition-not-a-template",
+            "/tasks/0/retry/on_error",
+        ),
         (task(timeout="soon"), task(timeout="{{ 30 }}"), "W116-timeout-not-a-number", "/tasks/0/timeout"),
         (
             task(tasks=[task(name="b")]),

@@ -37,6 +37,9 @@ class Report:
 
     definition: object
     diagnostics: list[Diagnostic]
+    # False when limits or structure stopped the check before graph work: the definition may
+    # be huge or misshapen, so callers must not analyse it further (e.g. to draw its graph).
+    complete: bool = True
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -53,17 +56,19 @@ class Report:
         return Report(
             self.definition,
             [d.located(*doc.position(d.path, key=d.code in AT_KEY)) for d in self.diagnostics],
+            self.complete,
         )
 
 
 def check_definition(definition, *, param_schema=None, workflow_exists=None, doc=None) -> Report:
     """Judge `definition`; `doc` is the YAML it came from, for line numbers."""
+    # Limits first, before anything whose cost grows with the definition's size or shape.
     found = _limit_diagnostics(definition)
     if found:
-        return Report(definition, found).located(doc)
+        return Report(definition, found, complete=False).located(doc)
     found = structure_diagnostics(definition)
     if found:
-        return Report(definition, found).located(doc)
+        return Report(definition, found, complete=False).located(doc)
     normalized, found = normalize(definition)
     graph_found, facts = graph_diagnostics(normalized, workflow_exists)
     found += graph_found

@@ -6,15 +6,19 @@ transitions name siblings. Task names are unique across the whole definition, so
 """
 
 import re
+from collections import deque
 from dataclasses import dataclass, field
 
 import networkx as nx
 
 from workflows.validation.diagnostics import WARNING, Diagnostic, pointer
+from workflows.validation.dominators import DominatorForest, FinishedBefore
 from workflows.validation.language import RESERVED_TASK_NAMES, STATUS_FUNCTIONS
+from workflows.validation.usage import usage_diagnostics
 
 ACTION_REF = re.compile(r"^[^.\s]+(\.[^.\s]+)+$")
 _STATUS_ONLY = re.compile(r"\b(" + "|".join(STATUS_FUNCTIONS) + r")\(\)|\b(and|or|not)\b|[()\s]")
+SIBLINGS_SHOWN = 20  # W101 names this many of the tasks at its level, not a thousand
 
 
 @dataclass
@@ -27,11 +31,13 @@ class Edge:
 
 @dataclass
 class TaskGraph:
-    """One task list: its tasks by name, edges, entries, and who dominates whom."""
+    """One task list: its tasks by name, edges (also by source), entries and what is reachable."""
 
     path: tuple
     tasks: dict[str, tuple[int, dict]] = field(default_factory=dict)
     edges: list[Edge] = field(default_factory=list)
+    outgoing: dict[str, list[Edge]] = field(default_factory=dict)
+    sources: dict[str, set[str]] = field(default_factory=dict)  # the tasks leading to each task
     entries: list[str] = field(default_factory=list)
     reachable: set[str] = field(default_factory=set)
 
@@ -40,7 +46,7 @@ class TaskGraph:
 class GraphFacts:
     """What templates may assume, per task: which tasks finished on every path before it."""
 
-    finished_before: dict[str, set[str]] = field(default_factory=dict)
+    finished_before: dict[str, FinishedBefore] = field(default_factory=dict)
     finished_at_end: set[str] = field(default_factory=set)
     graphs: list[TaskGraph] = field(default_factory=list)
 
@@ -49,27 +55,34 @@ def graph_diagnostics(definition: dict, workflow_exists=None) -> tuple[list[Diag
     diagnostics: list[Diagnostic] = []
     facts = GraphFacts()
     seen: dict[str, str] = {}
+    forest = DominatorForest()
     tasks = definition.get("tasks") if isinstance(definition, dict) else None
     if isinstance(tasks, list):
-        facts.finished_at_end = _walk(tasks, ("tasks",), set(), seen, diagnostics, facts, workflow_exists)
+        terminals = _walk(tasks, ("tasks",), None, seen, diagnostics, facts, workflow_exists, forest)
+        forest.number()
+        facts.finished_before = {name: forest.before(name) for name in forest.parent}
+        # At the end, what dominates every task the workflow can end on has finished.
+        facts.finished_at_end = forest.common(terminals) if terminals else set()
     return diagnostics, facts
 
 
-def _walk(tasks, path, finished_outside, seen, diagnostics, facts, workflow_exists) -> set[str]:
+def _walk(tasks, path, anchor, seen, diagnostics, facts, workflow_exists, forest) -> list[str]:
+    """Check one task list and hang its tasks in `forest` under `anchor` (what finished
+    before the list started); returns the reachable tasks without outbound transitions."""
     graph = _build(tasks, path, seen, diagnostics)
     facts.graphs.append(graph)
     for index, task in graph.tasks.values():
         diagnostics += _task_diagnostics(task, (*path, index), graph, workflow_exists)
     diagnostics += _entry_diagnostics(graph) + _cycle_diagnostics(graph)
-    dominators = _dominators(graph)
+    immediate = _immediate_dominators(graph)
+    for name in graph.tasks:
+        forest.add(name, immediate.get(name, anchor))
     for name, (index, task) in graph.tasks.items():
-        facts.finished_before[name] = finished_outside | (dominators.get(name, set()) - {name})
         if task.get("type") == "parallel" and isinstance(task.get("tasks"), list):
-            _walk(task["tasks"], (*path, index, "tasks"), facts.finished_before[name], seen, diagnostics, facts,
-                  workflow_exists)  # fmt: skip
-    terminals = [n for n in graph.reachable if not any(e.source == n for e in graph.edges)]
-    at_end = set.intersection(*(dominators.get(n, {n}) for n in terminals)) if terminals else set()
-    return finished_outside | at_end
+            # Its sub-tasks start once what preceded the parallel task has finished.
+            _walk(task["tasks"], (*path, index, "tasks"), forest.parent[name], seen, diagnostics, facts,
+                  workflow_exists, forest)  # fmt: skip
+    return [name for name in graph.reachable if not graph.outgoing.get(name)]
 
 
 def _build(tasks, path, seen, diagnostics) -> TaskGraph:
@@ -97,6 +110,7 @@ def _build(tasks, path, seen, diagnostics) -> TaskGraph:
                 )
             )
         graph.tasks[name] = (index, task)
+    siblings = None
     for name, (index, task) in graph.tasks.items():
         for t_index, transition in enumerate(task.get("next") or []):
             if not isinstance(transition, dict):
@@ -104,7 +118,7 @@ def _build(tasks, path, seen, diagnostics) -> TaskGraph:
             for d_index, target in enumerate(transition.get("do") or []):
                 where = pointer(*path, index, "next", t_index, "do", d_index)
                 if target not in graph.tasks:
-                    siblings = ", ".join(sorted(graph.tasks)) or "none"
+                    siblings = siblings or _siblings(graph)
                     diagnostics.append(
                         Diagnostic(
                             "W101-unknown-task",
@@ -113,87 +127,21 @@ def _build(tasks, path, seen, diagnostics) -> TaskGraph:
                         )
                     )
                 else:
-                    graph.edges.append(Edge(name, target, transition.get("when"), where))
+                    edge = Edge(name, target, transition.get("when"), where)
+                    graph.edges.append(edge)
+                    graph.outgoing.setdefault(name, []).append(edge)
+                    graph.sources.setdefault(target, set()).add(name)
     return graph
 
 
-def _usage_diagnostics(task: dict, path: tuple) -> list[Diagnostic]:
-    """Keys that would silently mean nothing where they stand, and conditions that are not templates."""
-    found = []
-    kind = task.get("type", "action")
-    for key in ("batch_size", "concurrency"):
-        if key in task and "with_items" not in task:
-            found.append(
-                Diagnostic(
-                    "W117-needs-with-items",
-                    f"'{key}' only applies to tasks with 'with_items'.",
-                    pointer(*path, key),
-                )
-            )
-    if kind == "parallel":
-        for key in ("input", "action", "retry"):
-            if key in task:
-                found.append(
-                    Diagnostic(
-                        "W118-not-for-parallel",
-                        f"'{key}' does nothing on a parallel task: put it on its sub-tasks.",
-                        pointer(*path, key),
-                    )
-                )
-    if "tasks" in task and kind != "parallel":
-        found.append(
-            Diagnostic(
-                "W119-tasks-need-parallel",
-                "Nested 'tasks' only run in a task of type parallel: add 'type: parallel'.",
-                pointer(*path, "tasks"),
-            )
-        )
-    retry = task.get("retry")
-    if (
-        isinstance(retry, dict)
-        and isinstance(retry.get("max_delay"), (int, float))
-        and retry["max_delay"] < retry.get("delay", 0)
-    ):
-        found.append(
-            Diagnostic(
-                "W113-retry-max-delay",
-                "retry.max_delay is below retry.delay: raise max_delay or lower delay.",
-                pointer(*path, "retry", "max_delay"),
-            )
-        )
-    conditions = [((*path, "when"), task.get("when"))]
-    conditions += [
-        ((*path, "next", i, "when"), t.get("when"))
-        for i, t in enumerate(task.get("next") or [])
-        if isinstance(t, dict)
-    ]
-    for where, when in conditions:
-        if isinstance(when, str) and not _is_template(when):
-            found.append(
-                Diagnostic(
-                    "W115-condition-not-a-template",
-                    f'The condition {when!r} is plain text, which would always count as true: write it as a template, e.g. "{{{{ {when} }}}}".',
-                    pointer(*where),
-                )
-            )
-    if isinstance(task.get("timeout"), str) and not _is_template(task["timeout"]):
-        found.append(
-            Diagnostic(
-                "W116-timeout-not-a-number",
-                "timeout is a number of seconds, or a template that gives one.",
-                pointer(*path, "timeout"),
-            )
-        )
-    return found
-
-
-def _is_template(text: str) -> bool:
-    stripped = text.strip()
-    return stripped.startswith("{{") and stripped.endswith("}}")
+def _siblings(graph: TaskGraph) -> str:
+    names = sorted(graph.tasks)
+    shown = ", ".join(names[:SIBLINGS_SHOWN]) or "none"
+    return shown if len(names) <= SIBLINGS_SHOWN else f"{shown} and {len(names) - SIBLINGS_SHOWN} more"
 
 
 def _task_diagnostics(task: dict, path: tuple, graph: TaskGraph, workflow_exists) -> list[Diagnostic]:
-    found = _usage_diagnostics(task, path)
+    found = usage_diagnostics(task, path)
     kind = task.get("type", "action")
     if kind in ("action", "workflow") and "action" not in task:
         found.append(
@@ -242,7 +190,7 @@ def _task_diagnostics(task: dict, path: tuple, graph: TaskGraph, workflow_exists
             )
         )
     # A join counts tasks, not transitions: two transitions from one task are one arrival.
-    inbound = len({edge.source for edge in graph.edges if edge.target == task.get("name")})
+    inbound = len(graph.sources.get(task.get("name"), ()))
     if isinstance(task.get("join"), int) and task["join"] > inbound:
         found.append(
             Diagnostic(
@@ -283,7 +231,7 @@ def _reach(graph: TaskGraph, starts) -> set[str]:
         name = stack.pop()
         if name not in reached:
             reached.add(name)
-            stack += [edge.target for edge in graph.edges if edge.source == name]
+            stack += [edge.target for edge in graph.outgoing.get(name, ())]
     return reached
 
 
@@ -296,12 +244,14 @@ def _cycles(graph: TaskGraph, edges: list[Edge]) -> list[list[Edge]]:
     digraph = nx.DiGraph()
     digraph.add_nodes_from(graph.tasks)
     digraph.add_edges_from((e.source, e.target) for e in edges)
-    found = []
-    for component in nx.strongly_connected_components(digraph):
-        inside = [e for e in edges if e.source in component and e.target in component]
-        if inside:
-            found.append(inside)
-    return found
+    component_of = {}
+    for number, component in enumerate(nx.strongly_connected_components(digraph)):
+        component_of.update(dict.fromkeys(component, number))
+    inside: dict[int, list[Edge]] = {}
+    for edge in edges:
+        if component_of[edge.source] == component_of[edge.target]:
+            inside.setdefault(component_of[edge.source], []).append(edge)
+    return list(inside.values())
 
 
 def _cycle_diagnostics(graph: TaskGraph) -> list[Diagnostic]:
@@ -338,10 +288,13 @@ def _cycle_diagnostics(graph: TaskGraph) -> list[Diagnostic]:
 def _cycle_path(edges: list[Edge]) -> list[str]:
     """One cycle through the first edge's source, found breadth-first inside the component."""
     start = edges[0].source
-    parents, queue = {start: None}, [start]
+    outgoing: dict[str, list[Edge]] = {}
+    for edge in edges:
+        outgoing.setdefault(edge.source, []).append(edge)
+    parents, queue = {start: None}, deque([start])
     while queue:
-        node = queue.pop(0)
-        for edge in (e for e in edges if e.source == node):
+        node = queue.popleft()
+        for edge in outgoing.get(node, ()):
             if edge.target == start:
                 path = [node]
                 while parents[path[-1]] is not None:
@@ -353,8 +306,8 @@ def _cycle_path(edges: list[Edge]) -> list[str]:
     return [start]
 
 
-def _dominators(graph: TaskGraph) -> dict[str, set[str]]:
-    """For each reachable task, the tasks on every path to it from the entries (itself too)."""
+def _immediate_dominators(graph: TaskGraph) -> dict[str, str]:
+    """Each reachable task's immediate dominator, for those that have one besides the start."""
     if not graph.entries:
         return {}
     root = ("entry",)  # a virtual start before the entry tasks
@@ -362,14 +315,7 @@ def _dominators(graph: TaskGraph) -> dict[str, set[str]]:
     digraph.add_edges_from((root, name) for name in graph.entries)
     digraph.add_edges_from((e.source, e.target) for e in graph.edges if e.source in graph.reachable)
     immediate = nx.immediate_dominators(digraph, root)
-    dominators = {}
-    for name in graph.reachable:
-        chain, node = {name}, name
-        while immediate.get(node, root) not in (root, node):
-            node = immediate[node]
-            chain.add(node)
-        dominators[name] = chain
-    return dominators
+    return {name: parent for name, parent in immediate.items() if parent != root and name != root}
 
 
 def edge_kind(when: str | None) -> str:

@@ -6,10 +6,12 @@ The runtime sandbox stays the last line of defence; these checks exist to turn a
 escape attempt into a located diagnostic at write time instead of a failure at run time.
 """
 
-from dataclasses import dataclass
+from collections.abc import Container
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field
 from functools import lru_cache
 
-from jinja2 import TemplateSyntaxError, nodes
+from jinja2 import TemplateSyntaxError, lexer, nodes
 from jinja2.sandbox import (
     UNSAFE_ASYNC_GENERATOR_ATTRIBUTES,
     UNSAFE_COROUTINE_ATTRIBUTES,
@@ -33,7 +35,31 @@ _UNSAFE_ATTRIBUTES = {
 }
 _FUNCTIONS = BUILTIN_FUNCTIONS | TRANSITION_FUNCTIONS
 _TASK_NAMESPACES = {"task", "tasks"}
+# Namespaces whose keys are checked (or hold secrets): a computed key there cannot be checked.
+_KEYED_NAMESPACES = set(NAMESPACES) - ITERATION_NAMES
+_FORMAT_METHODS = {"format", "format_map"}
 _MARKERS = ("{{", "{%", "{#")
+# Jinja's parser recurses once per bracket level, and our walk once per node level: both are
+# capped well below Python's recursion limit, so a hostile template is a diagnostic.
+MAX_BRACKET_NESTING = 32
+MAX_EXPRESSION_DEPTH = 64
+_OPENING = {lexer.TOKEN_LPAREN, lexer.TOKEN_LBRACKET, lexer.TOKEN_LBRACE}
+_CLOSING = {lexer.TOKEN_RPAREN, lexer.TOKEN_RBRACKET, lexer.TOKEN_RBRACE}
+
+
+class _TooDeep(Exception):
+    """A template nested beyond what is checked; the message says how deep."""
+
+
+@dataclass(frozen=True)
+class _Finished:
+    """Tasks certainly finished: those in `before` (any container), and `also` when given."""
+
+    before: Container = field(default_factory=frozenset)
+    also: str | None = None
+
+    def __contains__(self, name) -> bool:
+        return name == self.also or name in self.before
 
 
 @dataclass(frozen=True)
@@ -42,7 +68,7 @@ class _Scope:
 
     path: str
     text: str
-    finished: frozenset  # tasks certainly finished when this template renders
+    finished: _Finished  # tasks certainly finished when this template renders
     transition: bool = False  # result()/succeeded()/... allowed
     iteration: bool = False  # item/index allowed
 
@@ -59,10 +85,14 @@ def template_diagnostics(
     *,
     param_names: set[str] | None,
     var_names: set[str],
-    finished_before: dict[str, set[str]],
+    finished_before: dict[str, AbstractSet[str]],
     finished_at_end: set[str],
 ) -> list[Diagnostic]:
-    """Every problem in the definition's templates, located by JSON pointer."""
+    """Every problem in the definition's templates, located by JSON pointer.
+
+    `finished_before` maps a task to the tasks certainly finished when it starts (any set,
+    such as the graph checks' dominator views).
+    """
     if not isinstance(definition, dict):
         return []
     tasks = definition.get("tasks")
@@ -76,7 +106,7 @@ def template_diagnostics(
         found += _Checker(scope, names).run()
     output_map = definition.get("output_map")
     if isinstance(output_map, dict):
-        end = frozenset(finished_at_end or ())
+        end = _Finished(frozenset(finished_at_end or ()))
         for parts, text in _strings(output_map, ("output_map",)):
             found += _Checker(_Scope(pointer(*parts), text, end), names).run()
     return list(dict.fromkeys(found))  # one template can repeat a mistake; say it once
@@ -99,18 +129,25 @@ def _task_scopes(tasks, prefix: tuple, finished_before: dict):
             continue
         at = (*prefix, index)
         name = task.get("name")
-        before = finished_before.get(name, set()) if isinstance(name, str) else set()
-        before = frozenset(before if isinstance(before, set | frozenset | list) else ())
+        before = finished_before.get(name) if isinstance(name, str) else None
+        # Kept as given, never copied: copying one set per task is quadratic in a long chain.
+        before = before if isinstance(before, AbstractSet | list) else frozenset()
         iterates = bool(task.get("with_items"))
         for key in ("input", "when", "with_items", "timeout"):
             if key in task:
                 for parts, text in _strings(task[key], (*at, key)):
                     # item/index exist only while rendering each iteration's input.
-                    yield _Scope(pointer(*parts), text, before, iteration=iterates and key == "input")
-        # A transition runs after its own task has finished.
-        after = before | {name} if isinstance(name, str) else before
+                    yield _Scope(
+                        pointer(*parts), text, _Finished(before), iteration=iterates and key == "input"
+                    )
+        # A transition, like retry's `on_error`, is judged after its own task has finished.
+        after = _Finished(before, name if isinstance(name, str) else None)
         for parts, text in _transition_strings(task.get("next"), (*at, "next")):
             yield _Scope(pointer(*parts), text, after, transition=True)
+        retry = task.get("retry")
+        if isinstance(retry, dict) and "on_error" in retry:
+            for parts, text in _strings(retry["on_error"], (*at, "retry", "on_error")):
+                yield _Scope(pointer(*parts), text, after, transition=True)
         yield from _task_scopes(task.get("tasks"), (*at, "tasks"), finished_before)
 
 
@@ -164,6 +201,9 @@ class _Checker:
                 "fix the expression so it is valid `{{ ... }}` syntax",
             )
             return self.found
+        except _TooDeep as error:
+            self.add("W310-template-too-deep", f"{error}; compute it in steps with `publish`")
+            return self.found
         for node in tree.body:
             if isinstance(node, nodes.Output):
                 for child in node.nodes:
@@ -184,6 +224,8 @@ class _Checker:
         if isinstance(node, nodes.Call) and isinstance(node.node, nodes.Name):
             self.name(node.node.name, called=True)
             children = node.iter_child_nodes(exclude=("node",))
+        elif isinstance(node, nodes.Call) and isinstance(node.node, nodes.Getattr | nodes.Getitem):
+            self.method_call(node.node)
         elif isinstance(node, nodes.Getattr | nodes.Getitem):
             if not self.access(node):
                 return None
@@ -238,6 +280,12 @@ class _Checker:
             self.unsafe("reading into the result of a method call is not allowed")
         if not isinstance(base, nodes.Name):
             return True
+        if isinstance(node, nodes.Getitem) and key is None and base.name in _KEYED_NAMESPACES:
+            self.add(
+                "W311-computed-key",
+                f"`{base.name}[...]` with a computed key cannot be checked; "
+                f"write the key literally, e.g. `{base.name}.name` or `{base.name}['name']`",
+            )
         if base.name in _FUNCTIONS:
             self.unsafe(f"`{base.name}` is a function; its attributes are off limits")
             return False
@@ -250,6 +298,23 @@ class _Checker:
         if isinstance(key, str) and base.name in _TASK_NAMESPACES:
             self.task(key)
         return True
+
+    def method_call(self, callee) -> None:
+        """`value.method(...)`: values are data; what is computed goes through filters and functions."""
+        method = callee.attr if isinstance(callee, nodes.Getattr) else _const(callee.arg)
+        if method in _FORMAT_METHODS:
+            self.add(
+                "W312-string-format",
+                f"`.{method}(...)` is not allowed (it can read attributes of its arguments); "
+                "build the string with `~`, e.g. `'id ' ~ parameters.id`",
+            )
+        else:
+            name = f"`.{method}()`" if isinstance(method, str) else "calling a value"
+            self.add(
+                "W313-method-call",
+                f"{name} calls a method of a value, which is not allowed; use a filter or a "
+                "function instead, e.g. `parameters.url | upper` or `upper(parameters.url)`",
+            )
 
     def task(self, task: str) -> None:
         if task not in self.names.tasks:
@@ -282,7 +347,43 @@ class _Checker:
 def _parse(text: str) -> nodes.Template:
     # Parsing dominates the cost, and large workflows repeat templates (`{{ succeeded() }}`).
     # The trees are only read, never changed, so sharing them is safe.
-    return _ENV.parse(text)
+    _check_nesting(text)
+    try:
+        tree = _ENV.parse(text)
+    except RecursionError:
+        # Nesting with no brackets (`not not not ...`, `- - - 1`, chained `if`/`else`).
+        raise _TooDeep("the expression nests too deeply to check") from None
+    _check_depth(tree)
+    return tree
+
+
+def _check_nesting(text: str) -> None:
+    """Refuse brackets nested beyond MAX_BRACKET_NESTING before the recursive parser sees them."""
+    if sum(text.count(bracket) for bracket in "([{") <= MAX_BRACKET_NESTING + 2:
+        return  # cannot nest that deep (`{{` itself is two)
+    depth = deepest = 0
+    for _line, token, _value in _ENV.lex(text):
+        if token in _OPENING:
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token in _CLOSING:
+            depth -= 1
+    if deepest > MAX_BRACKET_NESTING:
+        raise _TooDeep(f"brackets nest {deepest} deep; the limit is {MAX_BRACKET_NESTING}")
+
+
+def _check_depth(tree: nodes.Template) -> None:
+    """Refuse an expression deeper than MAX_EXPRESSION_DEPTH nodes (walked without recursion):
+    the parser builds long chains (`a.b.c...`, `x | f | f ...`, `1 + 1 + ...`) in a loop."""
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_EXPRESSION_DEPTH:
+            raise _TooDeep(
+                f"the expression is more than {MAX_EXPRESSION_DEPTH} levels deep "
+                "(a long chain of attributes, subscripts, filters or operators)"
+            )
+        stack += [(child, depth + 1) for child in node.iter_child_nodes()]
 
 
 def _const(node):
