@@ -69,10 +69,16 @@ class ValidateDefinitionView(APIView):
         operation_id="validate_workflow_definition",
         tags=["workflows"],
         summary="Validate a workflow definition (JSON or YAML) without saving it",
-        request={"application/json": OpenApiTypes.OBJECT, "application/yaml": OpenApiTypes.STR},
+        description=(
+            "The body is the definition: JSON, or YAML text (any YAML document). A body that is "
+            "not an object is answered with the `W000-not-an-object` diagnostic."
+        ),
+        request={"application/json": schema.ANY_BUT_NULL, "application/yaml": OpenApiTypes.ANY},
         responses={
             200: schema.data_envelope(VALIDATION, "DefinitionValidationEnvelope"),
-            400: schema.error("The body is not a JSON object or not valid YAML (with its line and column)."),
+            400: schema.error(
+                "No definition (JSON `null`), or YAML that does not parse (with its line and column)."
+            ),
             401: schema.UNAUTHORIZED,
             413: schema.PAYLOAD_TOO_LARGE,
             415: schema.UNSUPPORTED_MEDIA_TYPE,
