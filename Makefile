@@ -50,5 +50,11 @@ bench: setup
 	$(TEST_ENV) $(BIN)/python bench/load_pack.py
 	$(TEST_ENV) $(BIN)/python bench/validate.py
 
+# Schemathesis over /api/schema against a live server on a throwaway database (SQLite, or
+# the empty PostgreSQL database in DATABASE_URL); FUZZ_MAX_TIME seconds, FUZZ_SEED.
+.PHONY: fuzz
+fuzz: setup
+	BIN=$(BIN) .ci/fuzz_api
+
 clean:
 	rm -rf $(VENV) staticfiles var .pytest_cache .ruff_cache
