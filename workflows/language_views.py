@@ -48,6 +48,10 @@ VALIDATION = inline_serializer(
 )
 
 
+class YamlText(str):
+    """A YAML body as text, told apart from a JSON body that is a string."""
+
+
 class YamlTextParser(BaseParser):
     """Hands the view the YAML text itself: it is parsed strictly, keeping line numbers."""
 
@@ -55,7 +59,7 @@ class YamlTextParser(BaseParser):
 
     def parse(self, stream, media_type=None, parser_context=None):
         try:
-            return stream.read().decode("utf-8")
+            return YamlText(stream.read().decode("utf-8"))
         except UnicodeDecodeError:
             raise ValidationError({"body": ["The YAML is not UTF-8 text."]}) from None
 
@@ -86,9 +90,9 @@ class ValidateDefinitionView(APIView):
     )
     def post(self, request):
         doc = None
-        if isinstance(request.data, str):
+        if isinstance(request.data, YamlText):
             try:
-                doc = load_yaml(request.data)
+                doc = load_yaml(str(request.data))
             except YamlError as exc:
                 where = f"line {exc.line}, column {exc.column}: " if exc.line else ""
                 raise ValidationError({"body": [f"{where}{exc.message}"]}) from None
