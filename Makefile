@@ -63,5 +63,11 @@ bench: setup
 	$(TEST_ENV) $(BIN)/python bench/validate.py
 	$(TEST_ENV) $(BIN)/python bench/graph.py
 
+# Schemathesis over /api/schema against a live server on a throwaway database (SQLite, or
+# the empty PostgreSQL database in DATABASE_URL); FUZZ_MAX_TIME seconds, FUZZ_SEED.
+.PHONY: fuzz
+fuzz: setup
+	BIN=$(BIN) .ci/fuzz_api
+
 clean:
 	rm -rf $(VENV) $(ATTUNE_SDK_VENV) staticfiles var .pytest_cache .ruff_cache

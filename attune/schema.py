@@ -1,11 +1,15 @@
-"""OpenAPI pieces shared by every endpoint: envelopes and error responses."""
+"""OpenAPI pieces shared by every endpoint: envelopes, error responses and request rules."""
 
 import re
 
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.plumbing import force_instance
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
+from attune import validators
 from attune.api import ErrorSerializer
+from attune.serializers import NOT_BLANK_PATTERN, StrictWriteSerializer
 
 
 def data_envelope(serializer, name: str, warnings: bool = False):
@@ -22,6 +26,17 @@ def data_envelope(serializer, name: str, warnings: bool = False):
         )
     return inline_serializer(name=name, fields=fields)
 
+
+# Any JSON value but `null`: a document to check, where a wrong shape is a diagnostic.
+ANY_BUT_NULL = {
+    "oneOf": [
+        {"type": "object", "additionalProperties": True},
+        {"type": "array", "items": {}},
+        {"type": "string"},
+        {"type": "number"},
+        {"type": "boolean"},
+    ]
+}
 
 SuccessEnvelope = inline_serializer(
     name="SuccessResponse",
@@ -91,3 +106,95 @@ def strip_trailing_slashes(result, generator, request, public):
     """Paths accept an optional trailing slash; document them without it."""
     result["paths"] = {(re.sub(r"/+$", "", path) or "/"): item for path, item in result["paths"].items()}
     return result
+
+
+# --- request rules -----------------------------------------------------------------------
+# The server's field rules are functions in attune.validators (their messages are the API's).
+# Each one JSON Schema can express is stated here, built from the same regular expressions,
+# and attached wherever a request field carries that validator.
+
+
+def _body(regex: re.Pattern) -> str:
+    """A validator's `^...$` regular expression without its anchors, to combine with others."""
+    return regex.pattern.removeprefix("^").removesuffix("$")
+
+
+PACK_REF_SCHEMA = {
+    "pattern": validators.PACK_REF_RE.pattern,
+    "not": {"enum": sorted(validators.RESERVED_PACK_REFS)},
+}
+FIELD_RULES = {
+    validators.validate_pack_ref: PACK_REF_SCHEMA,
+    validators.validate_workflow_ref: {
+        "pattern": f"^{_body(validators.PACK_REF_RE)}\\.{_body(validators.WORKFLOW_NAME_RE)}$"
+    },
+    validators.validate_semver: {"pattern": validators.SEMVER_RE.pattern},
+    validators.validate_pack_ref_list: {
+        "items": {"type": "string", **PACK_REF_SCHEMA},
+        "uniqueItems": True,
+    },
+    validators.validate_string_list: {"items": {"type": "string", "pattern": NOT_BLANK_PATTERN}},
+    validators.validate_labels: {"additionalProperties": {"type": "string"}},
+}
+
+
+def _is_partial_put(auto_schema) -> bool:
+    # PUT is a partial update, exactly like PATCH (attune.viewsets.EnvelopeModelViewSet).
+    from attune.viewsets import EnvelopeModelViewSet
+
+    return auto_schema.method == "PUT" and isinstance(auto_schema.view, EnvelopeModelViewSet)
+
+
+def _hashable(value) -> bool:
+    # Django's validator classes define __eq__ without __hash__.
+    return getattr(type(value), "__hash__", None) is not None
+
+
+def state_field_rules(field, schema: dict) -> None:
+    """Add to a request field's schema the rules its validators enforce."""
+    for validator in field.validators:
+        rule = FIELD_RULES.get(validator) if callable(validator) and _hashable(validator) else None
+        if rule:
+            schema.update(rule)
+    trimmed = isinstance(field, serializers.CharField) and field.trim_whitespace
+    if trimmed and not field.allow_blank and schema.get("type") == "string" and "pattern" not in schema:
+        # Whitespace is trimmed before the blank check, so "  " is as empty as "".
+        schema["pattern"] = NOT_BLANK_PATTERN
+
+
+def _nullable(schema: dict) -> None:
+    schema["nullable"] = True
+    if isinstance(schema.get("enum"), list) and None not in schema["enum"]:
+        schema["enum"].append(None)
+
+
+class RequestRulesExtension(OpenApiSerializerExtension):
+    """Request bodies state what the server enforces, so clients and fuzzers can rely on it.
+
+    Every request serializer gets its fields' rules (patterns, reserved refs, list items).
+    A StrictWriteSerializer also refuses unknown keys (`additionalProperties: false`) and
+    reads `null` as "not given", so its optional fields are nullable; on PUT, which is a
+    partial update, every field is optional.
+    """
+
+    target_class = "rest_framework.serializers.Serializer"
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        if direction != "request":
+            return schema
+        serializer = force_instance(self.target)
+        properties = schema.get("properties", {})
+        for name, field in serializer.fields.items():
+            if name in properties and "$ref" not in properties[name]:
+                state_field_rules(field, properties[name])
+        if isinstance(serializer, StrictWriteSerializer):
+            schema["additionalProperties"] = False
+            if _is_partial_put(auto_schema):
+                schema.pop("required", None)
+            required = set(schema.get("required", ()))
+            for name, prop in properties.items():
+                if name not in required and "$ref" not in prop:
+                    _nullable(prop)
+        return schema

@@ -9,7 +9,16 @@ from rest_framework import serializers
 
 from attune.validators import TAG_MAX, normalize_tags
 
+# The characters str.strip() removes (Python's whitespace, wider than JSON Schema's `\s`), as
+# a regular-expression class that ECMA-262 and Python read alike.
+_SPACE = "".join(f"\\u{code:04x}" for code in range(0x10000) if chr(code).isspace())
+# A string that is not empty once trimmed, as the server reads CharFields.
+NOT_BLANK_PATTERN = f"[^{_SPACE}]"
+# A tag: 1-TAG_MAX characters once trimmed, no comma anywhere.
+TAG_PATTERN = f"^[{_SPACE}]*[^{_SPACE},](?:[^,]{{0,{TAG_MAX - 2}}}[^{_SPACE},])?[{_SPACE}]*$"
 
+
+@extend_schema_field({"type": "array", "items": {"type": "string", "pattern": TAG_PATTERN}})
 class TagListField(serializers.ListField):
     """Tags: trimmed, 1-64 characters, no commas, de-duplicated in first-seen order."""
 
@@ -57,6 +66,15 @@ class StrictBooleanField(serializers.BooleanField):
         self.fail("invalid", input=data)
 
 
+class StrictCharField(serializers.CharField):
+    """JSON strings only: DRF's CharField would quietly store the number 5 as "5"."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class StrictWriteSerializer(serializers.ModelSerializer):
     """A write serializer that rejects what it does not know and applies Model.clean().
 
@@ -64,12 +82,14 @@ class StrictWriteSerializer(serializers.ModelSerializer):
     * A key sent as null counts as absent: on update the field stays unchanged, on create it
       takes its default (Attune clients send `null` for "not given").
     * Fields listed in Meta.immutable_fields may be sent on update only with their current value.
-    * Booleans must be JSON booleans.
+    * Booleans must be JSON booleans, strings JSON strings.
     """
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.BooleanField: StrictBooleanField,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
     }
 
     def to_internal_value(self, data):

@@ -89,8 +89,15 @@ class PackSerializer(PackSummarySerializer):
             {"type": "string"},
             {
                 "type": "object",
-                "properties": {"op": {"enum": ["set", "clear"]}, "value": {"type": "string"}},
+                "properties": {"op": {"type": "string", "enum": ["set"]}, "value": {"type": "string"}},
+                "required": ["op", "value"],
+                "additionalProperties": False,
+            },
+            {
+                "type": "object",
+                "properties": {"op": {"type": "string", "enum": ["clear"]}},
                 "required": ["op"],
+                "additionalProperties": False,
             },
         ]
     }

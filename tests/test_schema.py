@@ -1,11 +1,26 @@
 """The OpenAPI schema is a contract: valid, complete, and served with the docs pages."""
 
 import json
+import re
 
 import pytest
 import yaml
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from rest_framework.test import APIClient
+
+from attune.validators import (
+    PACK_REF_RE,
+    SEMVER_RE,
+    normalize_tags,
+    validate_pack_ref,
+    validate_semver,
+    validate_workflow_ref,
+)
+from workflows.models import Workflow
 
 OPERATIONS = {
     ("post", "/auth/login"): ("login", "auth"),
@@ -130,3 +145,152 @@ def test_upload_documents_a_multipart_file(spec):
         "format": "binary",
         "description": component["properties"]["file"]["description"],
     }
+
+
+# --- request bodies state the server's rules ----------------------------------------------
+
+WRITE_BODIES = [
+    "PackCreateRequest",
+    "PackUpdateRequest",
+    "PatchedPackUpdateRequest",
+    "WorkflowCreateRequest",
+    "WorkflowUpdateRequest",
+    "PatchedWorkflowUpdateRequest",
+]
+
+
+def component(spec, name):
+    return spec["components"]["schemas"][name]
+
+
+def prop(spec, name, field):
+    return component(spec, name)["properties"][field]
+
+
+@pytest.mark.parametrize("name", WRITE_BODIES)
+def test_write_bodies_refuse_unknown_fields(spec, name):
+    assert component(spec, name)["additionalProperties"] is False
+
+
+def test_bodies_that_ignore_unknown_fields_do_not_claim_to_refuse_them(spec):
+    assert "additionalProperties" not in component(spec, "LoginRequest")
+    assert "additionalProperties" not in component(spec, "Pack")
+
+
+@pytest.mark.parametrize("name", ["PackUpdateRequest", "WorkflowUpdateRequest"])
+def test_put_bodies_require_nothing_because_put_is_a_partial_update(spec, name):
+    assert "required" not in component(spec, name)
+
+
+def test_create_bodies_require_what_the_server_requires(spec):
+    assert set(component(spec, "PackCreateRequest")["required"]) == {"ref", "label", "version"}
+    assert set(component(spec, "WorkflowCreateRequest")["required"]) == {
+        "ref", "pack_ref", "label", "version", "definition",
+    }  # fmt: skip
+
+
+def test_optional_write_fields_are_nullable_because_null_means_not_given(spec):
+    body = component(spec, "PackCreateRequest")
+    assert prop(spec, "PackCreateRequest", "tags")["nullable"] is True
+    assert all(not body["properties"][name].get("nullable") for name in body["required"])
+    assert all(p["nullable"] for p in component(spec, "PatchedWorkflowUpdateRequest")["properties"].values())
+
+
+def _accepts(validator, value) -> bool:
+    try:
+        validator(value)
+    except ValidationError:
+        return False
+    return True
+
+
+def _matches(schema: dict, value: str) -> bool:
+    pattern = re.search(schema["pattern"], value) is not None
+    return pattern and value not in schema.get("not", {}).get("enum", [])
+
+
+RULES = [
+    ("PackCreateRequest", "ref", validate_pack_ref),
+    ("WorkflowCreateRequest", "pack_ref", validate_pack_ref),
+    ("WorkflowCreateRequest", "ref", validate_workflow_ref),
+    ("PackCreateRequest", "version", validate_semver),
+]
+SAMPLES = [
+    "core",
+    "core.run",
+    "a-b_c.X-1",
+    "1.0.0",
+    "1.2.3-rc.1+build.5",
+    "register",
+    "upload",
+    "Core",
+    "a.b.c",
+]
+
+
+@pytest.mark.parametrize("name, field, validator", RULES, ids=lambda v: getattr(v, "__name__", v))
+@given(
+    value=st.one_of(
+        st.sampled_from(SAMPLES), st.from_regex(r"[a-zA-Z0-9._+-]{1,12}", fullmatch=True), st.text()
+    )
+)
+@hypothesis_settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_documented_patterns_accept_exactly_what_the_validators_accept(spec, name, field, validator, value):
+    assert _matches(prop(spec, name, field), value) == _accepts(validator, value)
+
+
+@given(value=st.one_of(st.sampled_from([" a ", "a,b", "\x1c", "x" * 64, "x" * 65, " \u3000"]), st.text()))
+@hypothesis_settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_the_tag_pattern_accepts_exactly_what_the_server_keeps(spec, value):
+    items = prop(spec, "PackCreateRequest", "tags")["items"]
+    assert (re.search(items["pattern"], value) is not None) == _accepts(normalize_tags, [value])
+
+
+@given(value=st.text())
+@hypothesis_settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_a_required_string_must_be_more_than_whitespace_as_the_server_trims_it(spec, value):
+    label = prop(spec, "PackCreateRequest", "label")
+    assert (re.search(label["pattern"], value) is not None) == bool(value.strip())
+
+
+def test_version_rules_follow_the_model_validators(spec):
+    assert prop(spec, "PackCreateRequest", "version")["pattern"] == SEMVER_RE.pattern
+    field = Workflow._meta.get_field("version")
+    version = prop(spec, "WorkflowCreateRequest", "version")
+    assert version["maxLength"] == field.max_length
+    assert (version.get("pattern") == SEMVER_RE.pattern) == (validate_semver in field.validators)
+
+
+def test_pack_list_fields_state_their_items(spec):
+    dependencies = prop(spec, "PackCreateRequest", "dependencies")
+    assert dependencies["uniqueItems"] is True
+    assert dependencies["items"]["pattern"] == PACK_REF_RE.pattern
+    assert prop(spec, "PackCreateRequest", "worker_selector")["additionalProperties"] == {"type": "string"}
+    assert prop(spec, "PackCreateRequest", "runtime_deps")["items"]["pattern"]
+
+
+def test_the_description_patch_forms_require_what_the_server_requires(spec):
+    forms = prop(spec, "PackCreateRequest", "description")["oneOf"]
+    assert [f.get("required") for f in forms] == [None, ["op", "value"], ["op"]]
+    assert all(f["additionalProperties"] is False for f in forms[1:])
+
+
+def test_validate_takes_any_json_value_but_null(spec):
+    body = spec["paths"]["/api/v1/workflows/validate"]["post"]["requestBody"]["content"]
+    assert {"null"}.isdisjoint(option["type"] for option in body["application/json"]["schema"]["oneOf"])
+    assert body["application/yaml"]["schema"] == {}
+
+
+@pytest.mark.parametrize("path", ["/api/v1/packs", "/api/v1/workflows"])
+def test_a_number_is_not_a_string(api_client, path):
+    response = api_client.post(path, {"ref": "core", "label": 5, "version": "1.0.0"}, format="json")
+    assert response.status_code == 400
+    assert response.json()["details"]["label"] == ["Not a valid string."]
+
+
+def test_a_number_written_as_a_string_is_a_string(api_client):
+    response = api_client.post(
+        "/api/v1/packs", {"ref": "core", "label": "5", "version": "1.0.0"}, format="json"
+    )
+    assert response.status_code == 201
+    assert response.json()["data"]["label"] == "5"

@@ -49,6 +49,10 @@ VALIDATION = inline_serializer(
 )
 
 
+class YamlText(str):
+    """A YAML body as text, told apart from a JSON body that is a string."""
+
+
 class YamlTextParser(BaseParser):
     """Hands the view the YAML text itself: it is parsed strictly, keeping line numbers."""
 
@@ -56,7 +60,7 @@ class YamlTextParser(BaseParser):
 
     def parse(self, stream, media_type=None, parser_context=None):
         try:
-            return stream.read().decode("utf-8")
+            return YamlText(stream.read().decode("utf-8"))
         except UnicodeDecodeError:
             raise ValidationError({"body": ["The YAML is not UTF-8 text."]}) from None
 
@@ -70,10 +74,16 @@ class ValidateDefinitionView(APIView):
         operation_id="validate_workflow_definition",
         tags=["workflows"],
         summary="Validate a workflow definition (JSON or YAML) without saving it",
-        request={"application/json": OpenApiTypes.OBJECT, "application/yaml": OpenApiTypes.STR},
+        description=(
+            "The body is the definition: JSON, or YAML text (any YAML document). A body that is "
+            "not an object is answered with the `W000-not-an-object` diagnostic."
+        ),
+        request={"application/json": schema.ANY_BUT_NULL, "application/yaml": OpenApiTypes.ANY},
         responses={
             200: schema.data_envelope(VALIDATION, "DefinitionValidationEnvelope"),
-            400: schema.error("The body is not a JSON object or not valid YAML (with its line and column)."),
+            400: schema.error(
+                "No definition (JSON `null`), or YAML that does not parse (with its line and column)."
+            ),
             401: schema.UNAUTHORIZED,
             413: schema.PAYLOAD_TOO_LARGE,
             415: schema.UNSUPPORTED_MEDIA_TYPE,
@@ -81,9 +91,9 @@ class ValidateDefinitionView(APIView):
     )
     def post(self, request):
         doc = None
-        if isinstance(request.data, str):
+        if isinstance(request.data, YamlText):
             try:
-                doc = load_yaml(request.data)
+                doc = load_yaml(str(request.data))
             except YamlError as exc:
                 where = f"line {exc.line}, column {exc.column}: " if exc.line else ""
                 raise ValidationError({"body": [f"{where}{exc.message}"]}) from None

@@ -2,7 +2,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 
 from attune.api import DefinitionInvalid
-from attune.serializers import JSONObjectField, StrictWriteSerializer, TagListField
+from attune.serializers import JSONObjectField, StrictCharField, StrictWriteSerializer, TagListField
 from attune.validators import validate_pack_ref
 from packs.models import Pack
 from workflows.models import Workflow
@@ -94,7 +94,7 @@ class WorkflowWriteFields(StrictWriteSerializer):
 class WorkflowCreateSerializer(WorkflowWriteFields):
     """Body of POST /api/v1/workflows."""
 
-    pack_ref = serializers.CharField(
+    pack_ref = StrictCharField(
         write_only=True, validators=[validate_pack_ref], help_text="Ref of the owning pack."
     )
 
@@ -120,8 +120,8 @@ def workflow_exists(ref: str) -> bool:
 class WorkflowUpdateSerializer(WorkflowWriteFields):
     """Body of PUT/PATCH /api/v1/workflows/{ref}: only the fields sent change."""
 
-    ref = serializers.CharField(required=False, help_text="May be sent, but only unchanged.")
-    pack_ref = serializers.CharField(required=False, help_text="May be sent, but only unchanged.")
+    ref = StrictCharField(required=False, help_text="May be sent, but only unchanged.")
+    pack_ref = StrictCharField(required=False, help_text="May be sent, but only unchanged.")
 
     class Meta:
         model = Workflow

@@ -83,6 +83,17 @@ def test_unparseable_yaml_is_a_400_with_its_location(api_client, body, message):
     assert error["details"]["body"][0].startswith(message)
 
 
+def test_a_json_string_is_a_definition_of_the_wrong_shape_not_yaml_text(api_client):
+    response = api_client.generic("POST", VALIDATE, '"a: [1"', content_type="application/json")
+    assert response.status_code == 200
+    assert [d["code"] for d in response.json()["data"]["diagnostics"]] == ["W000-not-an-object"]
+
+
+def test_the_same_text_sent_as_yaml_is_parsed_as_yaml(api_client):
+    response = api_client.generic("POST", VALIDATE, "a: [1", content_type="application/yaml")
+    assert_error(response, 400, "VALIDATION_ERROR")
+
+
 def test_validate_needs_a_token(anon_client, db):
     assert_error(anon_client.post(VALIDATE, {"version": "1.0.0"}), 401, "UNAUTHORIZED")
 
