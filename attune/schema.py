@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from attune import validators
 from attune.api import ErrorSerializer
-from attune.serializers import NOT_BLANK_PATTERN, StrictWriteSerializer
+from attune.serializers import NOT_BLANK_PATTERN, StrictWriteSerializer, UnknownKeysRefused
 
 
 def data_envelope(serializer, name: str, warnings: bool = False):
@@ -189,8 +189,9 @@ class RequestRulesExtension(OpenApiSerializerExtension):
         for name, field in serializer.fields.items():
             if name in properties and "$ref" not in properties[name]:
                 state_field_rules(field, properties[name])
-        if isinstance(serializer, StrictWriteSerializer):
+        if isinstance(serializer, UnknownKeysRefused):
             schema["additionalProperties"] = False
+        if isinstance(serializer, StrictWriteSerializer):
             if _is_partial_put(auto_schema):
                 schema.pop("required", None)
             required = set(schema.get("required", ()))

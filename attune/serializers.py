@@ -75,7 +75,16 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
-class StrictWriteSerializer(serializers.ModelSerializer):
+class UnknownKeysRefused:
+    """Serializer mixin: a body key the serializer does not know is a 400 ("Unknown field."),
+    stated in the OpenAPI schema as `additionalProperties: false`."""
+
+    def _unknown_key_errors(self, data) -> dict:
+        known = {name for name, field in self.fields.items() if not field.read_only}
+        return {key: ["Unknown field."] for key in sorted(set(data) - known)}
+
+
+class StrictWriteSerializer(UnknownKeysRefused, serializers.ModelSerializer):
     """A write serializer that rejects what it does not know and applies Model.clean().
 
     * Unknown keys are a 400, so a typo such as `"enabeld": false` is not silently ignored.
@@ -111,10 +120,6 @@ class StrictWriteSerializer(serializers.ModelSerializer):
     @property
     def immutable_fields(self) -> tuple:
         return getattr(self.Meta, "immutable_fields", ())
-
-    def _unknown_key_errors(self, data) -> dict:
-        known = {name for name, field in self.fields.items() if not field.read_only}
-        return {key: ["Unknown field."] for key in sorted(set(data) - known)}
 
     def _immutable_errors(self, data) -> dict:
         errors = {}

@@ -2,6 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from attune.auth.permissions import ACTIONS, assigned_permission_set_refs, effective_permissions
+from attune.serializers import StrictCharField, UnknownKeysRefused
 
 
 class LoginSerializer(serializers.Serializer):
@@ -85,11 +86,11 @@ class CurrentUserSerializer(UserSerializer):
         return sorted(user.get_all_permissions())
 
 
-class UpdateCurrentUserSerializer(serializers.Serializer):
+class UpdateCurrentUserSerializer(UnknownKeysRefused, serializers.Serializer):
     """Body of PUT /auth/me. As in Attune, PUT replaces the profile: a missing, null or blank
     `display_name` clears the name."""
 
-    display_name = serializers.CharField(
+    display_name = StrictCharField(
         max_length=150,
         required=False,
         allow_null=True,
@@ -98,8 +99,7 @@ class UpdateCurrentUserSerializer(serializers.Serializer):
     )
 
     def to_internal_value(self, data):
-        unknown = sorted(set(data) - set(self.fields)) if isinstance(data, dict) else []
-        errors = {key: ["Unknown field."] for key in unknown}
+        errors = self._unknown_key_errors(data) if isinstance(data, dict) else {}
         try:
             value = super().to_internal_value(data)
         except serializers.ValidationError as exc:

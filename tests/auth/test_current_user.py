@@ -119,6 +119,7 @@ def test_put_me_without_a_name_clears_it(make_user, body):
     [
         ({"display_name": "x" * 151}, "display_name"),
         ({"display_name": 5 * [1]}, "display_name"),
+        ({"display_name": 0}, "display_name"),  # a JSON string only, never "0"
         ({"display_name": "Ada", "email": "a@example.com"}, "email"),
     ],
 )
@@ -160,3 +161,10 @@ def test_schema_documents_email_as_nullable(db, anon_client):
     spec = anon_client.get("/api/schema", {"format": "json"}).json()
     email = spec["components"]["schemas"]["CurrentUser"]["properties"]["email"]
     assert (email["format"], email["nullable"]) == ("email", True)
+
+
+def test_schema_states_that_put_me_refuses_unknown_keys(db, anon_client):
+    spec = anon_client.get("/api/schema", {"format": "json"}).json()
+    body = spec["components"]["schemas"]["UpdateCurrentUserRequest"]
+    assert body["additionalProperties"] is False
+    assert body["properties"]["display_name"]["maxLength"] == 150
