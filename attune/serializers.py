@@ -79,9 +79,23 @@ class UnknownKeysRefused:
     """Serializer mixin: a body key the serializer does not know is a 400 ("Unknown field."),
     stated in the OpenAPI schema as `additionalProperties: false`."""
 
+    def to_internal_value(self, data):
+        errors = self._unknown_key_errors(data) if isinstance(data, dict) else {}
+        return self._validate_reporting(errors, data)
+
     def _unknown_key_errors(self, data) -> dict:
         known = {name for name, field in self.fields.items() if not field.read_only}
         return {key: ["Unknown field."] for key in sorted(set(data) - known)}
+
+    def _validate_reporting(self, errors: dict, data):
+        """The serializer's own validation of `data`, answered together with `errors`."""
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError({**errors, **exc.detail}) from None
+        if errors:
+            raise serializers.ValidationError(errors)
+        return value
 
 
 class StrictWriteSerializer(UnknownKeysRefused, serializers.ModelSerializer):
@@ -109,13 +123,7 @@ class StrictWriteSerializer(UnknownKeysRefused, serializers.ModelSerializer):
         if self.instance is not None:
             errors.update(self._immutable_errors(data))
             data = {k: v for k, v in data.items() if k not in self.immutable_fields}
-        try:
-            value = super().to_internal_value(data)
-        except serializers.ValidationError as exc:
-            raise serializers.ValidationError({**errors, **exc.detail}) from None
-        if errors:
-            raise serializers.ValidationError(errors)
-        return value
+        return self._validate_reporting(errors, data)
 
     @property
     def immutable_fields(self) -> tuple:

@@ -20,9 +20,7 @@ validate of a 10,000-task chain under the default limit: refused by W502 before 
 import argparse
 import json
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -39,7 +37,7 @@ from django.test.utils import setup_test_environment  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
 from attune.yamlio import load_yaml  # noqa: E402
-from bench.validate import generate  # noqa: E402
+from bench.validate import generate, median_time  # noqa: E402
 
 
 def chain(tasks: int) -> dict:
@@ -48,15 +46,6 @@ def chain(tasks: int) -> dict:
         for i in range(tasks - 1)
     ]
     return {"version": "1.0.0", "tasks": [*steps, {"name": f"t{tasks - 1}", "action": "core.http"}]}
-
-
-def median_time(work, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 def client() -> APIClient:

@@ -98,16 +98,6 @@ class UpdateCurrentUserSerializer(UnknownKeysRefused, serializers.Serializer):
         help_text="The new display name (trimmed; at most 150 characters). Missing, null or blank clears it.",
     )
 
-    def to_internal_value(self, data):
-        errors = self._unknown_key_errors(data) if isinstance(data, dict) else {}
-        try:
-            value = super().to_internal_value(data)
-        except serializers.ValidationError as exc:
-            raise serializers.ValidationError({**errors, **exc.detail}) from None
-        if errors:
-            raise serializers.ValidationError(errors)
-        return value
-
     def update(self, user, validated_data):
         # Django keeps a name as first + last name; the whole display name goes in first_name.
         user.first_name = (validated_data.get("display_name") or "").strip()
