@@ -147,14 +147,15 @@ class EnvelopeModelViewSet(ValuesListMixin, viewsets.GenericViewSet):
         return instance
 
     def update(self, request, *args, **kwargs):
-        # Read, check, validate and write under the row lock: a concurrent DELETE either
+        # Read, validate, check and write under the row lock: a concurrent DELETE either
         # went first (404 here) or waits for this write; a concurrent PATCH of other fields
         # validates against this one's result. The serializer writes only the fields sent.
         with transaction.atomic():
             instance = self.locked_object()
-            check_if_match(request, instance)
             serializer = self.get_serializer(instance, data=request.data, partial=True)
+            # A bad body is a 400 whatever the tag says: the client learns what to mend.
             serializer.is_valid(raise_exception=True)
+            check_if_match(request, instance)
             serializer.save()
             instance = self.get_object()
             data = self.represent(instance)

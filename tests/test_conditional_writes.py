@@ -103,6 +103,14 @@ def test_an_update_with_a_stale_etag_is_refused_with_412_and_writes_nothing(api_
     assert (row.label, row.description, row.revision) == (label, "Someone else", 2)
 
 
+def test_a_bad_body_is_a_400_even_with_a_stale_etag(api_client, resource):
+    url, row = resource
+    response = api_client.patch(url, {"label": "Mine", "nope": 1}, format="json", HTTP_IF_MATCH='"0-0"')
+    assert "nope" in assert_error(response, 400, "VALIDATION_ERROR")["details"]
+    row.refresh_from_db()
+    assert row.revision == 1
+
+
 @pytest.mark.parametrize(
     "header",
     ["*", '"0-0", {current}', "{current}"],
