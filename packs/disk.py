@@ -58,9 +58,12 @@ def resolve_in_packs_dir(path: str) -> Path:
     try:
         resolved = (root / path).resolve()
     except (OSError, RuntimeError) as exc:  # a symlink loop, a name too long, ...
-        raise PackInvalid(path, [Problem(str(path), f"the path cannot be resolved: {exc}")]) from None
+        # The OS's message would name the resolved server path; the reason alone is enough.
+        reason = getattr(exc, "strerror", None) or "a symlink loop"
+        raise PackInvalid(path, [Problem(str(path), f"the path cannot be resolved: {reason}")]) from None
     if resolved != root and not resolved.is_relative_to(root):
-        raise PathNotAllowed(f"'{path}' is outside the packs directory {root}")
+        # Names the path as sent, never where the packs directory is on the server.
+        raise PathNotAllowed(f"'{path}' is outside the packs directory (ATTUNE_PACKS_DIR)")
     return resolved
 
 

@@ -1,6 +1,7 @@
 """The pack-from-disk API: register, sync, validate and plan, with their permissions and errors."""
 
 import io
+import json
 import tarfile
 
 import pytest
@@ -125,7 +126,8 @@ def test_register_rejects_a_force_that_is_not_a_json_boolean(api_client, registe
 def test_register_refuses_a_path_outside_the_packs_dir(api_client, make_pack_dir, packs_dir, path):
     make_pack_dir("outside")  # a valid pack next to the packs dir, not inside it
     body = assert_error(api_client.post(REGISTER, {"path": path}), 403, "FORBIDDEN")
-    assert "outside the packs directory" in body["error"]
+    assert body["error"] == f"'{path}' is outside the packs directory (ATTUNE_PACKS_DIR)"
+    assert str(packs_dir) not in json.dumps(body)  # where the directory is stays private
     assert not Pack.objects.exists() and not Workflow.objects.exists()
 
 
