@@ -263,8 +263,8 @@ class Probe:
 
 def load(pack: BenchPack, count_queries: bool):
     """`manage.py load_pack` without its printing: read the pack, then plan and apply it."""
-    from packs.loader import read_pack
-    from packs.sync import load_packs
+    from packs.ondisk.loader import read_pack
+    from packs.ondisk.sync import load_packs
 
     with Probe(count_queries) as probe:
         started = time.perf_counter()
@@ -315,7 +315,7 @@ def parse_only(pack: BenchPack) -> float | None:
 def run_round(pack: BenchPack, count_queries: bool, failures: list[str]) -> Round:
     """The four phases, from empty tables; the tables are emptied again at the end."""
     from packs.models import Pack
-    from packs.sync import CREATE, UPDATE
+    from packs.ondisk.sync import CREATE, UPDATE
 
     n, ref, result = pack.shape.workflows, pack.shape.ref, Round()
 

@@ -9,10 +9,10 @@ from django.urls import path
 from attune.admin_forms import PrettyJSONField, TagsFormField, WriteOnlyTextarea
 from attune.admin_guard import RevisionGuardedAdmin, RevisionGuardedForm
 from attune.validators import secret_keys
-from packs import disk
-from packs.archive import ArchiveRejected
-from packs.loader import PackInvalid
 from packs.models import Pack
+from packs.ondisk import operations as disk
+from packs.ondisk.archive import ArchiveRejected
+from packs.ondisk.loader import PackInvalid
 from packs.secrets import SECRET_MASK, has_secret_values, masked_config
 from packs.serializers import JSON_ARRAY_FIELDS, JSON_OBJECT_FIELDS
 from workflows.models import Workflow

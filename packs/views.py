@@ -4,9 +4,9 @@ from rest_framework.exceptions import PermissionDenied
 
 from attune import schema
 from attune.viewsets import EnvelopeModelViewSet
-from packs.disk_views import PackDiskActions
 from packs.filters import PackFilter
 from packs.models import Pack
+from packs.ondisk.views import PackDiskActions
 from packs.serializers import (
     SUMMARY_FIELDS,
     PackCreateSerializer,

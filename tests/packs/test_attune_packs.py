@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from packs.loader import PackInvalid, read_pack
 from packs.models import Pack
-from packs.sync import load_packs
+from packs.ondisk.loader import PackInvalid, read_pack
+from packs.ondisk.sync import load_packs
 from workflows.models import Workflow
 
 FIXTURES = Path(settings.BASE_DIR) / "tests" / "fixtures" / "packs"

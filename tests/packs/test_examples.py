@@ -7,8 +7,8 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from packs.loader import read_pack
 from packs.models import Pack
+from packs.ondisk.loader import read_pack
 from workflows.models import Workflow
 
 EXAMPLES = sorted((Path(settings.BASE_DIR) / "examples" / "packs").iterdir())

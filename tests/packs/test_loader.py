@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from packs.loader import PackInvalid, read_pack
+from packs.ondisk.loader import PackInvalid, read_pack
 
 
 def problems_of(path) -> list[str]:

@@ -4,9 +4,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from packs.loader import PackInvalid, read_pack
 from packs.models import Pack
-from packs.sync import load_packs
+from packs.ondisk.loader import PackInvalid, read_pack
+from packs.ondisk.sync import load_packs
 from workflows.models import Workflow
 
 WRITES = ("INSERT", "UPDATE", "DELETE")

@@ -2,10 +2,10 @@
 
 import pytest
 
-from packs import disk
-from packs.loader import read_pack
 from packs.models import Pack
-from packs.sync import load_packs
+from packs.ondisk import operations as disk
+from packs.ondisk.loader import read_pack
+from packs.ondisk.sync import load_packs
 from workflows.models import Workflow
 
 

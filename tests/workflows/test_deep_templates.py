@@ -2,7 +2,7 @@
 
 import pytest
 
-from packs.loader import PackInvalid, read_pack
+from packs.ondisk.loader import PackInvalid, read_pack
 from tests.conftest import assert_error
 from workflows.models import Workflow
 

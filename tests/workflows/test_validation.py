@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from attune.yamlio import load_yaml
-from packs.loader import PackInvalid, read_pack
+from packs.ondisk.loader import PackInvalid, read_pack
 from workflows.validation import check_definition
 from workflows.validation.diagnostics import ERROR, WARNING
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
-from packs.loader import PackInvalid, PackSpec, read_pack
+from packs.ondisk.loader import PackInvalid, PackSpec, read_pack
 
 
 def pack_dirs(paths: list[str], all_dir: str | None) -> list[Path]:

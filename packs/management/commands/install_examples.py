@@ -4,8 +4,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from packs.loader import PackInvalid, read_pack
-from packs.sync import load_packs
+from packs.ondisk.loader import PackInvalid, read_pack
+from packs.ondisk.sync import load_packs
 
 EXAMPLES = Path(settings.BASE_DIR) / "examples" / "packs"
 

@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from packs.loader import PackInvalid
 from packs.management.commands._packargs import pack_dirs, read_all, report_failures
-from packs.sync import load_packs
+from packs.ondisk.loader import PackInvalid
+from packs.ondisk.sync import load_packs
 
 
 class Command(BaseCommand):

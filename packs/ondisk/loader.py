@@ -2,7 +2,7 @@
 
 The loader is pure: it reads files under one pack directory and either returns a complete,
 valid description of the pack (PackSpec) or raises PackInvalid listing every problem found,
-each naming its file and, where YAML gives one, the line and column. `packs.sync` turns a
+each naming its file and, where YAML gives one, the line and column. `packs.ondisk.sync` turns a
 PackSpec into rows. Nothing here follows a symlink or reads outside the pack directory.
 """
 
@@ -15,9 +15,9 @@ from django.core.exceptions import ValidationError
 
 from attune import validators
 from attune.yamlio import YamlDocument
-from packs.reader import PackReader, boolean_rule, text_rule
-from packs.specs import PackInvalid, PackSpec, Problem, SourceFile, WorkflowSpec
-from packs.workflow_files import read_workflows
+from packs.ondisk.reader import PackReader, boolean_rule, text_rule
+from packs.ondisk.specs import PackInvalid, PackSpec, Problem, SourceFile, WorkflowSpec
+from packs.ondisk.workflow_files import read_workflows
 
 __all__ = ["PackInvalid", "PackSpec", "Problem", "SourceFile", "WorkflowSpec", "read_pack"]
 

@@ -8,9 +8,9 @@ from django.core.exceptions import ValidationError
 
 from attune import validators
 from attune.yamlio import YamlDocument
-from packs.not_loaded import not_loaded_notes
-from packs.reader import PackReader, boolean_rule, text_rule
-from packs.specs import PackSpec, Problem, WorkflowSpec
+from packs.ondisk.not_loaded import not_loaded_notes
+from packs.ondisk.reader import PackReader, boolean_rule, text_rule
+from packs.ondisk.specs import PackSpec, Problem, WorkflowSpec
 from workflows.validation import check_definition
 
 PROGRESS_EVERY = 100  # workflows between progress reports

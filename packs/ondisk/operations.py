@@ -1,7 +1,7 @@
 """Pack operations on the server's disk, shared by the API and the admin.
 
 Requests may only make the server read directories inside ATTUNE_PACKS_DIR (after
-resolving symlinks). Registering, uploading and syncing all end in `packs.sync.load_packs`:
+resolving symlinks). Registering, uploading and syncing all end in `packs.ondisk.sync.load_packs`:
 one transaction, the whole pack or nothing.
 """
 
@@ -12,10 +12,10 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-from packs import archive
-from packs.loader import PackInvalid, PackSpec, Problem, read_pack
 from packs.models import Pack
-from packs.sync import DELETE, PackPlan, load_packs
+from packs.ondisk import archive
+from packs.ondisk.loader import PackInvalid, PackSpec, Problem, read_pack
+from packs.ondisk.sync import DELETE, PackPlan, load_packs
 
 
 class PathNotAllowed(Exception):

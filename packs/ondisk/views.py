@@ -7,9 +7,10 @@ from rest_framework.exceptions import NotFound, PermissionDenied, ValidationErro
 from attune import schema
 from attune.api import Conflict, data_response
 from attune.parsers import MultiPartParser
-from packs import disk
-from packs.archive import ArchiveRejected
-from packs.disk_serializers import (
+from packs.ondisk import operations as disk
+from packs.ondisk.archive import ArchiveRejected
+from packs.ondisk.loader import PackInvalid
+from packs.ondisk.serializers import (
     PlanSerializer,
     RegisteredSerializer,
     RegisterSerializer,
@@ -17,9 +18,8 @@ from packs.disk_serializers import (
     UploadSerializer,
     ValidationResultSerializer,
 )
-from packs.loader import PackInvalid
+from packs.ondisk.sync import CREATE, UNCHANGED, UPDATE
 from packs.serializers import PackSerializer
-from packs.sync import CREATE, UNCHANGED, UPDATE
 
 INVALID_PACK = schema.error(
     "The pack has problems: `details` lists them per file, as `line:column: message`."
@@ -50,7 +50,7 @@ def problems_by_owner(exc: PackInvalid) -> dict:
 
 
 class PackDiskActions:
-    """Actions mixed into PackViewSet; each is a thin shell over packs.disk."""
+    """Actions mixed into PackViewSet; each is a thin shell over packs.ondisk.operations."""
 
     # Beyond DjangoModelPermissions' method mapping: which model permissions each action needs.
     action_permissions = {
@@ -209,7 +209,7 @@ class PackDiskActions:
         return value == "true"
 
     def _run(self, operation, *args, reraise=()):
-        """Call a packs.disk operation, turning its domain errors into API errors."""
+        """Call a packs.ondisk.operations operation, turning its domain errors into API errors."""
         try:
             return operation(*args)
         except reraise:

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from attune import validators
 from packs.models import Pack
-from packs.specs import PackInvalid, PackSpec, Problem
+from packs.ondisk.specs import PackInvalid, PackSpec, Problem
 from workflows.models import Workflow
 
 CREATE, UPDATE, UNCHANGED, DELETE = "create", "update", "unchanged", "delete"

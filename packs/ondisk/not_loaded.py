@@ -9,7 +9,7 @@ here is not silently broken for Attune.
 from django.conf import settings
 
 from attune.yamlio import YamlError, load_yaml
-from packs.reader import PackReader
+from packs.ondisk.reader import PackReader
 
 # Attune component directories whose YAML files Attune parses when it loads the pack.
 COMPONENT_DIRS = {

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from attune.yamlio import YamlDocument, YamlError, load_yaml
-from packs.specs import Problem, SourceFile
+from packs.ondisk.specs import Problem, SourceFile
 
 
 class PackReader:
