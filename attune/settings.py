@@ -6,7 +6,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from attune.env import env_bool, env_int, env_list, env_rate, env_seconds, env_str
+from attune.env import env_bool, env_choice, env_float, env_int, env_list, env_rate, env_seconds, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "attune",
     "packs",
     "workflows",
+    "actions",
+    "executions",
 ]
 
 # Security and frame headers come first so every response carries them: static files,
@@ -184,6 +186,8 @@ SPECTACULAR_SETTINGS = {
         {"name": "auth", "description": "Log in, refresh and revoke tokens."},
         {"name": "packs", "description": "Automation packs."},
         {"name": "workflows", "description": "Workflow definitions."},
+        {"name": "actions", "description": "Actions: what tasks run."},
+        {"name": "executions", "description": "Running actions and following their runs."},
         {"name": "health", "description": "Liveness and database reachability."},
     ],
 }
@@ -205,6 +209,31 @@ ATTUNE_WORKFLOW_MAX_TASKS = env_int("ATTUNE_WORKFLOW_MAX_TASKS", 1000)
 ATTUNE_WORKFLOW_MAX_DEPTH = env_int("ATTUNE_WORKFLOW_MAX_DEPTH", 3)
 ATTUNE_TEMPLATE_MAX_LENGTH = env_int("ATTUNE_TEMPLATE_MAX_LENGTH", 10_000)
 ATTUNE_DEFINITION_MAX_BYTES = env_int("ATTUNE_DEFINITION_MAX_BYTES", 1024 * 1024)
+
+# Executions (docs/executions.md). `embedded`: `manage.py attune_worker` claims runs straight
+# from the database; `celery`: runs are delivered through CELERY_BROKER_URL to
+# `celery -A attune worker`; `inline`: run in the caller's process at commit (tests, scripts).
+ATTUNE_ENGINE_TRANSPORT = env_choice("ATTUNE_ENGINE_TRANSPORT", ("embedded", "celery", "inline"), "embedded")
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
+ATTUNE_WORKER_CONCURRENCY = env_int("ATTUNE_WORKER_CONCURRENCY", 4)
+ATTUNE_WORKER_POLL_SECONDS = env_float("ATTUNE_WORKER_POLL_SECONDS", 0.2)
+ATTUNE_LEASE_SECONDS = env_int("ATTUNE_LEASE_SECONDS", 30)
+ATTUNE_HEARTBEAT_SECONDS = env_float("ATTUNE_HEARTBEAT_SECONDS", 10)
+ATTUNE_SWEEP_SECONDS = env_float("ATTUNE_SWEEP_SECONDS", 2)
+ATTUNE_REDISPATCH_AFTER = env_int("ATTUNE_REDISPATCH_AFTER", 60)
+ATTUNE_DEFAULT_ACTION_TIMEOUT = env_int("ATTUNE_DEFAULT_ACTION_TIMEOUT", 3600)
+# Subprocess actions: output caps, grace between SIGTERM and SIGKILL, resource limits.
+ATTUNE_ACTION_MAX_OUTPUT_BYTES = env_int("ATTUNE_ACTION_MAX_OUTPUT_BYTES", 1024 * 1024)
+ATTUNE_ACTION_KILL_GRACE_SECONDS = env_float("ATTUNE_ACTION_KILL_GRACE_SECONDS", 10)
+ATTUNE_ACTION_MAX_MEMORY = env_int("ATTUNE_ACTION_MAX_MEMORY", 1024**3)
+ATTUNE_ACTION_MAX_OPEN_FILES = env_int("ATTUNE_ACTION_MAX_OPEN_FILES", 1024)
+ATTUNE_ACTION_MAX_PROCESSES = env_int("ATTUNE_ACTION_MAX_PROCESSES", 256)
+ATTUNE_ACTION_MAX_FILE_BYTES = env_int("ATTUNE_ACTION_MAX_FILE_BYTES", 1024**3)
+# Names of the worker's environment variables that actions receive (e.g. SLACK_BOT_TOKEN).
+ATTUNE_ACTION_ENV_PASSTHROUGH = env_list("ATTUNE_ACTION_ENV_PASSTHROUGH", [])
+ATTUNE_ENVS_DIR = Path(env_str("ATTUNE_ENVS_DIR") or BASE_DIR / "var" / "envs")
+# core.http may only call these hosts ("*" = any); e.g. "api.slack.com,*.example.com".
+ATTUNE_HTTP_ALLOWED_HOSTS = env_list("ATTUNE_HTTP_ALLOWED_HOSTS", ["*"])
 
 LOGGING = {
     "version": 1,
