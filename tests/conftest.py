@@ -17,6 +17,9 @@ def _test_settings(settings):
     # The login throttle counts in the database cache, so each test's rollback resets it.
     # Hashing with the production hasher costs ~0.3 s per user; it is not under test here.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Executions run in the test's own process when their transaction commits; the worker
+    # integration tests start real workers (embedded and Celery) and say so.
+    settings.ATTUNE_ENGINE_TRANSPORT = "inline"
 
 
 @pytest.fixture
