@@ -16,7 +16,9 @@ class ExecutionPagination(EnvelopePagination):
         offset = (self.page - 1) * self.page_size
         if self.include_total:
             self.total_items = queryset.count()
-            return queryset.none() if offset >= self.total_items else queryset[offset : offset + self.page_size]
+            return (
+                queryset.none() if offset >= self.total_items else queryset[offset : offset + self.page_size]
+            )
         # One row more than the page says whether there is a next page, without a count.
         return queryset[offset : offset + self.page_size + 1]
 
@@ -27,7 +29,9 @@ class ExecutionPagination(EnvelopePagination):
             if name in params
         }
         if len(set(sizes.values())) > 1:
-            raise exceptions.ValidationError({"per_page": ["per_page and page_size disagree; send one of them."]})
+            raise exceptions.ValidationError(
+                {"per_page": ["per_page and page_size disagree; send one of them."]}
+            )
         return next(iter(sizes.values()), PAGE_SIZE_DEFAULT)
 
     def get_paginated_response(self, data):
@@ -55,7 +59,11 @@ class ExecutionPagination(EnvelopePagination):
 
     def get_schema_operation_parameters(self, view):
         page, page_size = super().get_schema_operation_parameters(view)
-        per_page = {**page_size, "name": "per_page", "description": "Attune's name for `page_size` (1 to 100, default 50)."}
+        per_page = {
+            **page_size,
+            "name": "per_page",
+            "description": "Attune's name for `page_size` (1 to 100, default 50).",
+        }
         include_total = {
             "name": "include_total",
             "required": False,

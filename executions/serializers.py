@@ -1,7 +1,6 @@
 """The execution API's shapes: Attune's ExecutionResponse, ExecutionSummary and the
 execute request. `input` and `env_vars` are never part of any of them."""
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -71,7 +70,9 @@ class ExecutionSerializer(serializers.ModelSerializer):
     )
     # Attune's `worker` is a worker id; workers here are named, not registered rows.
     worker = NullIdField(help_text="Always null: see `worker_name`.")
-    worker_name = serializers.CharField(source="worker", read_only=True, help_text="host:pid of the worker that ran it.")
+    worker_name = serializers.CharField(
+        source="worker", read_only=True, help_text="host:pid of the worker that ran it."
+    )
     workflow_task = serializers.JSONField(read_only=True, allow_null=True)
 
     class Meta:

@@ -3,7 +3,13 @@ from django.db.models import CharField, Count, IntegerField, Value
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
@@ -27,7 +33,9 @@ from executions.transport import dispatch_on_commit
 
 ExecutionEnvelope = schema.data_envelope(ExecutionSerializer(), "ExecutionEnvelope")
 ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="Execution id.")
-STREAM = OpenApiParameter("stream", str, OpenApiParameter.PATH, enum=["stdout", "stderr"], description="Which output.")
+STREAM = OpenApiParameter(
+    "stream", str, OpenApiParameter.PATH, enum=["stdout", "stderr"], description="Which output."
+)
 STATS_COUNTS = ("total", "completed", "failed", "running", "pending", "cancelled", "timeout", "abandoned")
 # Attune's stats fold some statuses together.
 STATS_GROUP = {
@@ -40,7 +48,9 @@ STATS = inline_serializer(
     name="ExecutionStats",
     fields={
         **{name: serializers.IntegerField() for name in STATS_COUNTS},
-        "by_status": serializers.DictField(child=serializers.IntegerField(), help_text="Extension: every status."),
+        "by_status": serializers.DictField(
+            child=serializers.IntegerField(), help_text="Extension: every status."
+        ),
         "scheduled_by_queue": serializers.DictField(
             child=serializers.IntegerField(), help_text="Extension: scheduled runs waiting per queue."
         ),
@@ -144,7 +154,9 @@ class ExecutionViewSet(ValuesListMixin, viewsets.GenericViewSet):
                 "Invalid parameters, env_vars or options (per field in `details`), or the action "
                 "is disabled or a workflow. Nothing was created."
             ),
-            403: schema.error("Lacks `executions.add_execution`, or `executions.run_local_command` for core.local."),
+            403: schema.error(
+                "Lacks `executions.add_execution`, or `executions.run_local_command` for core.local."
+            ),
             404: schema.error("No action with this ref."),
             **{code: response for code, response in schema.WRITE_ERRORS.items() if code not in (400, 403)},
         },
@@ -216,7 +228,9 @@ class ExecutionViewSet(ValuesListMixin, viewsets.GenericViewSet):
                 dispatched_at=now, updated=now
             ):
                 execution.refresh_from_db()
-                raise Conflict(f"Execution {execution.id} is {execution.status}: only a scheduled run can be dispatched again")
+                raise Conflict(
+                    f"Execution {execution.id} is {execution.status}: only a scheduled run can be dispatched again"
+                )
             dispatch_on_commit([execution.id])
         execution.refresh_from_db()
         data = {
@@ -265,7 +279,9 @@ class ExecutionViewSet(ValuesListMixin, viewsets.GenericViewSet):
     def logs(self, request, pk=None, stream=None):
         execution = self.get_object()
         if stream not in ("stdout", "stderr"):
-            raise exceptions.ValidationError({"stream": [f"Unsupported log stream '{stream}': stdout or stderr."]})
+            raise exceptions.ValidationError(
+                {"stream": [f"Unsupported log stream '{stream}': stdout or stderr."]}
+            )
         result = shown_result(execution)
         text = result.get(stream) if isinstance(result, dict) else None
         return HttpResponse(text if isinstance(text, str) else "", content_type="text/plain; charset=utf-8")

@@ -19,7 +19,9 @@ RESPONSE_FIELDS = {
 
 def test_it_runs_an_action_and_answers_the_finished_execution(transactional_db, api_client, make_action):
     action = make_action("demo.echo", parameters={"message": {"type": "string"}})
-    response = api_client.post(URL, {"action_ref": "demo.echo", "parameters": {"message": "hello"}}, format="json")
+    response = api_client.post(
+        URL, {"action_ref": "demo.echo", "parameters": {"message": "hello"}}, format="json"
+    )
     assert response.status_code == 201, response.content
     data = response.json()["data"]
     assert set(data) == RESPONSE_FIELDS
@@ -34,7 +36,9 @@ def test_it_runs_an_action_and_answers_the_finished_execution(transactional_db, 
 
 def test_a_failing_action_is_a_created_execution_that_failed(transactional_db, api_client, make_action):
     make_action("demo.fail")
-    response = api_client.post(URL, {"action_ref": "demo.fail", "parameters": {"message": "boom"}}, format="json")
+    response = api_client.post(
+        URL, {"action_ref": "demo.fail", "parameters": {"message": "boom"}}, format="json"
+    )
     assert response.status_code == 201
     data = response.json()["data"]
     assert data["status"] == "failed" and data["result"]["error"] == "boom"
@@ -49,12 +53,18 @@ def test_schema_defaults_are_applied_and_stored(transactional_db, api_client, ma
 
 def test_secret_parameters_are_redacted_everywhere_but_the_action(transactional_db, api_client, make_action):
     make_action("demo.echo", parameters=SECRET_SCHEMA)
-    body = {"action_ref": "demo.echo", "parameters": {"message": "key is s3cr3t-value", "token": "s3cr3t-value"}}
+    body = {
+        "action_ref": "demo.echo",
+        "parameters": {"message": "key is s3cr3t-value", "token": "s3cr3t-value"},
+    }
     response = api_client.post(URL, body, format="json")
     assert response.status_code == 201
     assert b"s3cr3t-value" not in response.content
     data = response.json()["data"]
-    assert data["config"] == {"message": "key is s3cr3t-value".replace("s3cr3t-value", "********"), "token": "********"}
+    assert data["config"] == {
+        "message": "key is s3cr3t-value".replace("s3cr3t-value", "********"),
+        "token": "********",
+    }
     assert data["result"]["stdout"] == "key is ********"
     execution = Execution.objects.get()
     assert execution.config["token"] == "********"
@@ -65,7 +75,9 @@ def test_secret_parameters_are_redacted_everywhere_but_the_action(transactional_
 def test_json_schema_write_only_parameters_are_secret(api_client, make_action):
     schema = {"type": "object", "properties": {"password": {"type": "string", "writeOnly": True}}}
     make_action("demo.noop", parameters=schema)
-    response = api_client.post(URL, {"action_ref": "demo.noop", "parameters": {"password": "pw1234"}}, format="json")
+    response = api_client.post(
+        URL, {"action_ref": "demo.noop", "parameters": {"password": "pw1234"}}, format="json"
+    )
     assert response.json()["data"]["config"] == {"password": "********"}
 
 
@@ -77,7 +89,9 @@ def test_json_schema_write_only_parameters_are_secret(api_client, make_action):
         ({"message": "x", "count": "three"}, "parameters.count"),
     ],
 )
-def test_invalid_parameters_are_a_400_per_field_and_create_nothing(api_client, make_action, parameters, field):
+def test_invalid_parameters_are_a_400_per_field_and_create_nothing(
+    api_client, make_action, parameters, field
+):
     schema = {"message": {"type": "string", "default": "d"}, "count": {"type": "integer", "required": True}}
     make_action("demo.echo", parameters=schema)
     response = api_client.post(URL, {"action_ref": "demo.echo", "parameters": parameters}, format="json")
@@ -140,7 +154,11 @@ def local_action(make_action):
 
 def test_core_local_needs_the_run_local_command_permission(make_user, local_action):
     client = client_for(make_user("runner", perms=["executions.add_execution"]))
-    body = assert_error(client.post(URL, {"action_ref": "core.local", "parameters": {"cmd": "id"}}, format="json"), 403, "FORBIDDEN")
+    body = assert_error(
+        client.post(URL, {"action_ref": "core.local", "parameters": {"cmd": "id"}}, format="json"),
+        403,
+        "FORBIDDEN",
+    )
     assert "executions.run_local_command" in body["error"]
     assert not Execution.objects.exists()
 
@@ -155,7 +173,19 @@ def test_core_local_runs_for_a_user_with_the_permission(make_user, local_action)
 
 @pytest.mark.parametrize(
     "name",
-    ["PATH", "LD_PRELOAD", "LD_LIBRARY_PATH", "PYTHONPATH", "PYTHONHOME", "HOME", "ATTUNE_EXEC_ID", "attune_x", "1BAD", "A-B", ""],
+    [
+        "PATH",
+        "LD_PRELOAD",
+        "LD_LIBRARY_PATH",
+        "PYTHONPATH",
+        "PYTHONHOME",
+        "HOME",
+        "ATTUNE_EXEC_ID",
+        "attune_x",
+        "1BAD",
+        "A-B",
+        "",
+    ],
 )
 def test_dangerous_or_invalid_env_var_names_are_refused(api_client, make_action, name):
     make_action("demo.noop")
@@ -188,8 +218,12 @@ def test_a_bad_timeout_is_refused(api_client, make_action, timeout):
 
 def test_the_timeout_is_the_callers_else_the_actions(api_client, make_action):
     make_action("demo.noop", timeout=30)
-    first = api_client.post(URL, {"action_ref": "demo.noop", "timeout_seconds": 5}, format="json").json()["data"]
-    second = api_client.post(URL, {"action_ref": "demo.noop", "timeout_seconds": None}, format="json").json()["data"]
+    first = api_client.post(URL, {"action_ref": "demo.noop", "timeout_seconds": 5}, format="json").json()[
+        "data"
+    ]
+    second = api_client.post(URL, {"action_ref": "demo.noop", "timeout_seconds": None}, format="json").json()[
+        "data"
+    ]
     assert (first["timeout_seconds"], second["timeout_seconds"]) == (5, 30)
 
 
