@@ -106,8 +106,13 @@ def find_action(ref: str) -> Action:
 
 
 def needs_local_permission(action: Action) -> bool:
-    """`core.local` runs any shell command on a worker: only some users may start it."""
-    return action.pack.ref == "core" and (action.ref == "core.local" or action.entry_point == "local")
+    """`core.local` runs any shell command on a worker: only some users may start it. Any
+    pack's built-in `local` is the same code, so it needs the same permission."""
+    if action.ref == "core.local":
+        return True
+    return action.entry_point == "local" and (
+        action.runner_type == Action.RunnerType.BUILTIN or action.pack.ref == "core"
+    )
 
 
 def check_runnable(action: Action, executor) -> None:
