@@ -23,16 +23,9 @@ class ExecutionPagination(EnvelopePagination):
         return queryset[offset : offset + self.page_size + 1]
 
     def _page_size(self, params) -> int:
-        sizes = {
-            name: _int_param(params, name, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX)
-            for name in ("per_page", "page_size")
-            if name in params
-        }
-        if len(set(sizes.values())) > 1:
-            raise exceptions.ValidationError(
-                {"per_page": ["per_page and page_size disagree; send one of them."]}
-            )
-        return next(iter(sizes.values()), PAGE_SIZE_DEFAULT)
+        # Attune's `per_page` wins when a client sends both names.
+        name = "per_page" if "per_page" in params else "page_size"
+        return _int_param(params, name, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX)
 
     def get_paginated_response(self, data):
         if self.include_total:
@@ -62,7 +55,7 @@ class ExecutionPagination(EnvelopePagination):
         per_page = {
             **page_size,
             "name": "per_page",
-            "description": "Attune's name for `page_size` (1 to 100, default 50).",
+            "description": "Attune's name for `page_size` (1 to 100, default 50); wins when both are sent.",
         }
         include_total = {
             "name": "include_total",
