@@ -9,7 +9,7 @@ import copy
 
 from jsonschema import Draft202012Validator, validators
 
-from attune.validators import to_json_schema
+from attune.validators import secret_keys, to_json_schema
 
 
 class ParametersInvalid(Exception):
@@ -24,6 +24,7 @@ def resolve_parameters(schema: dict, given: dict | None) -> dict:
     """The parameters with defaults for the missing ones, or ParametersInvalid."""
     if given is not None and not isinstance(given, dict):
         raise ParametersInvalid({"parameters": ["Must be a JSON object."]})
+    secrets = secret_keys(schema or {})
     schema = to_json_schema(schema or {})
     resolved = {name: value for name, value in (given or {}).items() if value is not None}
     for name, prop in (schema.get("properties") or {}).items():
@@ -33,17 +34,23 @@ def resolve_parameters(schema: dict, given: dict | None) -> dict:
     validator_class = validators.validator_for(schema, default=Draft202012Validator)
     errors: dict[str, list[str]] = {}
     for error in sorted(validator_class(schema).iter_errors(resolved), key=lambda e: list(e.absolute_path)):
-        for name, message in _located(error, resolved, schema):
+        for name, message in _located(error, resolved, schema, secrets):
             errors.setdefault(name, []).append(message)
     if errors:
         raise ParametersInvalid(errors)
     return resolved
 
 
-def _located(error, instance: dict, schema: dict):
+def _located(error, instance: dict, schema: dict, secrets: set[str]):
     """(parameter, message) pairs for one schema error, named after the parameter at fault."""
     path = ".".join(str(part) for part in error.absolute_path)
-    if path:
+    if path and error.absolute_path[0] in secrets:
+        # jsonschema's messages quote the value; a secret is never repeated back.
+        yield (
+            path,
+            f"The value does not satisfy the schema's '{error.validator}' rule (not shown: it is secret).",
+        )
+    elif path:
         yield path, f"{error.message}."
     elif error.validator == "required":
         for name in error.validator_value:

@@ -257,3 +257,24 @@ def test_the_sdk_shape_with_null_optionals_is_accepted(api_client, make_action):
     make_action("demo.noop")
     body = {"action_ref": "demo.noop", "parameters": {}, "env_vars": {}, "timeout_seconds": None}
     assert api_client.post(URL, body, format="json").status_code == 201
+
+
+def test_an_invalid_secret_is_not_repeated_in_the_error(api_client, make_action):
+    make_action("demo.echo", parameters={"token": {"type": "string", "secret": True, "pattern": "^xoxb-"}})
+    response = api_client.post(
+        URL, {"action_ref": "demo.echo", "parameters": {"token": "hunter2"}}, format="json"
+    )
+    assert "parameters.token" in assert_error(response, 400, "VALIDATION_ERROR")["details"]
+    assert b"hunter2" not in response.content
+
+
+def test_no_log_line_carries_a_secret(transactional_db, api_client, make_action, caplog):
+    make_action("demo.echo", parameters=SECRET_SCHEMA)
+    make_action("demo.fail", parameters=SECRET_SCHEMA)
+    caplog.set_level("DEBUG")
+    for ref in ("demo.echo", "demo.fail"):
+        body = {"action_ref": ref, "parameters": {"message": "with pw-77", "token": "pw-77"}}
+        assert api_client.post(URL, body, format="json").status_code == 201
+    api_client.post(URL, {"action_ref": "demo.echo", "parameters": {"token": 77}}, format="json")
+    assert caplog.records  # the requests were logged at all
+    assert "pw-77" not in caplog.text

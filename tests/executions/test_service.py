@@ -37,6 +37,13 @@ class TestResolveParameters:
             resolve_parameters(schema, {"opts": {"depth": "deep"}})
         assert set(caught.value.errors) == {"opts.depth"}
 
+    def test_errors_never_repeat_a_secret_value(self):
+        schema = {"token": {"type": "string", "secret": True, "minLength": 20}, "n": {"type": "integer"}}
+        with pytest.raises(ParametersInvalid) as caught:
+            resolve_parameters(schema, {"token": "short-s3cret", "n": "seven"})
+        assert "short-s3cret" not in str(caught.value.errors) and "'seven'" in str(caught.value.errors)
+        assert "minLength" in caught.value.errors["token"][0]
+
     def test_an_empty_schema_takes_anything(self):
         assert resolve_parameters({}, {"free": [1]}) == {"free": [1]}
 
