@@ -67,6 +67,14 @@ def ensure_env(pack, envs_dir=None, rebuild=False) -> Path:
     return interpreter(target)
 
 
+def build(pack, envs_dir=None, rebuild=False) -> tuple[Path, bool]:
+    """Make sure the pack's environment exists; (its directory, whether it was built now)."""
+    target = env_dir(pack, envs_dir)
+    existed = is_ready(target)
+    ensure_env(pack, envs_dir, rebuild=rebuild)
+    return target, rebuild or not existed
+
+
 @contextmanager
 def _locked(path: Path):
     with open(path, "a") as handle:
@@ -84,8 +92,16 @@ def _build(target: Path, requirements: Path | None) -> None:
         _run([_base_python(), "-m", "venv", *venv_options, str(building)], "python -m venv")
         if requirements:
             _run(
-                [str(interpreter(building)), "-m", "pip", "install", "--disable-pip-version-check",
-                 "--no-input", "-r", str(requirements)],
+                [
+                    str(interpreter(building)),
+                    "-m",
+                    "pip",
+                    "install",
+                    "--disable-pip-version-check",
+                    "--no-input",
+                    "-r",
+                    str(requirements),
+                ],
                 "pip install",
             )
         (building / READY_MARKER).write_text(str(requirements or "") + "\n")
@@ -111,7 +127,7 @@ def _run(argv: list[str], what: str) -> None:
     # pip needs the operator's index and proxy settings, never the server's secrets.
     env = {name: value for name, value in os.environ.items() if name not in SERVER_SECRETS}
     try:
-        completed = subprocess.run(
+        completed = subprocess.run(  # noqa: S603 - argv is our own: the base python, venv, pip
             argv, env=env, capture_output=True, text=True, timeout=settings.ATTUNE_ENV_BUILD_TIMEOUT
         )
     except subprocess.TimeoutExpired:

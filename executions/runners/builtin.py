@@ -14,7 +14,12 @@ from executions.runners.secrets import mask
 
 action_log = logging.getLogger("attune.actions")
 
-LOG_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
+LOG_LEVELS = {
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warning": logging.WARNING,
+    "error": logging.ERROR,
+}
 RUN_LOCAL_PERMISSION = "executions.run_local_command"
 
 
@@ -68,16 +73,22 @@ def local(context) -> dict:
     """A shell command on the worker: only for executors holding executions.run_local_command."""
     executor = context.executor
     if executor is None or not executor.has_perm(RUN_LOCAL_PERMISSION):
-        return failed_result(f"core.local needs the permission '{RUN_LOCAL_PERMISSION}'; the executor does not hold it")
+        return failed_result(
+            f"core.local needs the permission '{RUN_LOCAL_PERMISSION}'; the executor does not hold it"
+        )
     params = context.parameters
     cwd = params.get("cwd") or None
     if cwd is not None and not Path(cwd).is_dir():
         return failed_result(f"cwd '{cwd}' is not a directory")
-    extra_env = {str(name): str(value) for name, value in (params.get("env") or {}).items() if allowed_name(str(name))}
+    extra_env = {
+        str(name): str(value) for name, value in (params.get("env") or {}).items() if allowed_name(str(name))
+    }
     timeout = context.timeout_seconds
     if params.get("timeout"):
         timeout = min(float(params["timeout"]), timeout)
-    return run_command(context, ["/bin/sh", "-c", str(params.get("cmd", ""))], cwd=cwd, extra_env=extra_env, timeout=timeout)
+    return run_command(
+        context, ["/bin/sh", "-c", str(params.get("cmd", ""))], cwd=cwd, extra_env=extra_env, timeout=timeout
+    )
 
 
 BUILTINS = {

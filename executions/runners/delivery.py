@@ -21,9 +21,7 @@ def encode(parameters: dict, parameter_format: str) -> bytes:
 
 def _dotenv_value(value) -> str:
     if isinstance(value, str):
-        escaped = (
-            value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-        )
+        escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
         return f'"{escaped}"'
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 

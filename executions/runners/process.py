@@ -6,6 +6,7 @@ the caller's cancel is seen within a tick. No `preexec_fn` (unsafe in a threaded
 child gets its own process group from `process_group=0` and its limits from the argv prefix.
 """
 
+import contextlib
 import os
 import selectors
 import signal
@@ -57,7 +58,7 @@ def run_process(argv, *, env, cwd, stdin_data, timeout, cancel, max_output, grac
     """Run `argv` until it exits, `timeout` seconds pass or `cancel` is set. Raises OSError
     when it cannot start."""
     started = time.monotonic()
-    process = subprocess.Popen(
+    process = subprocess.Popen(  # noqa: S603 - running the pack's action is the point
         argv,
         stdin=subprocess.PIPE if stdin_data else subprocess.DEVNULL,
         stdout=subprocess.PIPE,
@@ -101,10 +102,8 @@ def run_process(argv, *, env, cwd, stdin_data, timeout, cancel, max_output, grac
 
 
 def _signal_group(pgid: int, signum: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):  # the group is already gone
         os.killpg(pgid, signum)
-    except (ProcessLookupError, PermissionError):
-        pass  # the group is already gone
 
 
 class _Run:

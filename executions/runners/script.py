@@ -29,7 +29,9 @@ def run_python(context) -> dict:
         try:
             python = envs.ensure_env(context.action.pack)
         except envs.EnvBuildError as exc:
-            raise CannotStart(f"the Python environment of pack '{context.action.pack.ref}' could not be built: {exc}") from None
+            raise CannotStart(
+                f"the Python environment of pack '{context.action.pack.ref}' could not be built: {exc}"
+            ) from None
         return [str(python), "-I", str(script)], [python.parent]
 
     return _run_script(context, argv)
@@ -142,7 +144,9 @@ def result_of(outcome, output_format: str, timeout) -> dict:
     }
     code = outcome.returncode
     if outcome.timed_out:
-        return failed_result(f"timed out after {_seconds(timeout)} seconds", exit_code=-1, timed_out=True, **fields)
+        return failed_result(
+            f"timed out after {_seconds(timeout)} seconds", exit_code=-1, timed_out=True, **fields
+        )
     if outcome.cancelled:
         return failed_result("cancelled", exit_code=_exit_code(code), cancelled=True, **fields)
     if code == 0:

@@ -47,7 +47,17 @@ def make_action(pack, name, runner_type="shell", entry_point=None, **fields) -> 
     )
 
 
-def run(action, parameters=None, *, timeout=30, cancel=None, executor=None, env_vars=None, execution_id=7, attempt=1):
+def run(
+    action,
+    parameters=None,
+    *,
+    timeout=30,
+    cancel=None,
+    executor=None,
+    env_vars=None,
+    execution_id=7,
+    attempt=1,
+):
     return run_action(
         RunContext(
             execution_id=execution_id,

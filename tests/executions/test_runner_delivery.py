@@ -110,13 +110,16 @@ def test_stdin_delivery_sets_the_delivery_names_and_no_parameter_file(tmp_path):
 
 
 def test_the_parameter_file_is_gone_after_the_run(tmp_path):
-    action = script_action(tmp_path, "path", 'echo "$ATTUNE_PARAMETER_FILE"; pwd\n', parameter_delivery="file")
+    action = script_action(
+        tmp_path, "path", 'echo "$ATTUNE_PARAMETER_FILE"; pwd\n', parameter_delivery="file"
+    )
     parameter_file, run_dir = run(action)["stdout"].splitlines()
     assert parameter_file.startswith(run_dir + "/")
     assert not Path(run_dir).exists()
 
 
-def test_python_action_reads_its_parameters_from_stdin(tmp_path, envs_dir):
+@pytest.mark.usefixtures("envs_dir")
+def test_python_action_reads_its_parameters_from_stdin(tmp_path):
     script = """
         import json, sys
         params = json.loads(sys.stdin.readline())

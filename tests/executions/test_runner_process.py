@@ -26,7 +26,9 @@ def _alive(pid: int) -> bool:
 
 
 def test_json_output_becomes_data_and_its_keys_are_read_at_the_top_level(tmp_path):
-    action = script_action(tmp_path, "j", 'echo \'{"answer": 42, "stdout": "clash"}\'\n', output_format="json")
+    action = script_action(
+        tmp_path, "j", 'echo \'{"answer": 42, "stdout": "clash"}\'\n', output_format="json"
+    )
     result = run(action)
     assert result["succeeded"] is True
     assert result["data"] == {"answer": 42, "stdout": "clash"}
@@ -45,7 +47,7 @@ def test_yaml_output_is_parsed_whole(tmp_path):
 
 
 def test_text_output_has_null_data(tmp_path):
-    action = script_action(tmp_path, "t", 'echo \'{"a": 1}\'\n', output_format="text")
+    action = script_action(tmp_path, "t", "echo '{\"a\": 1}'\n", output_format="text")
     result = run(action)
     assert result["data"] is None and "a" not in result
 
@@ -60,7 +62,7 @@ def test_unparsable_output_of_a_successful_run_fails_it(tmp_path):
 
 
 def test_nan_is_not_json_output(tmp_path):
-    action = script_action(tmp_path, "nan", 'echo \'{"x": NaN}\'\n', output_format="json")
+    action = script_action(tmp_path, "nan", "echo '{\"x\": NaN}'\n", output_format="json")
     assert run(action)["succeeded"] is False
 
 
@@ -138,7 +140,9 @@ def test_a_pack_without_a_directory_cannot_run_scripts(make_pack):
 def test_output_beyond_the_cap_is_dropped_and_flagged_and_the_child_still_finishes(tmp_path, settings):
     settings.ATTUNE_ACTION_MAX_OUTPUT_BYTES = 1000
     # 2 MB on each stream: far past a pipe's buffer, so a runner that stopped reading would hang.
-    script = "head -c 2000000 /dev/zero | tr '\\0' a; head -c 2000000 /dev/zero | tr '\\0' b >&2; echo done >&2\n"
+    script = (
+        "head -c 2000000 /dev/zero | tr '\\0' a; head -c 2000000 /dev/zero | tr '\\0' b >&2; echo done >&2\n"
+    )
     result = run(script_action(tmp_path, "loud", script), timeout=20)
     assert result["succeeded"] is True
     assert result["stdout"] == "a" * 1000 and result["stdout_truncated"] is True
@@ -185,7 +189,9 @@ def test_cancel_stops_a_running_subprocess_and_its_children(tmp_path, settings):
     cancel = threading.Event()
     threading.Timer(0.5, cancel.set).start()
     started = time.monotonic()
-    result = run(script_action(tmp_path, "long", GRANDCHILD), cancel=cancel, env_vars={"PIDFILE": str(pidfile)})
+    result = run(
+        script_action(tmp_path, "long", GRANDCHILD), cancel=cancel, env_vars={"PIDFILE": str(pidfile)}
+    )
     assert time.monotonic() - started < 5
     assert result["cancelled"] is True and result["succeeded"] is False
     assert result["timed_out"] is False
@@ -229,7 +235,9 @@ def test_the_environment_is_built_from_scratch_without_server_secrets(tmp_path, 
     assert "server-secret-key" not in result["stdout"] and "postgres://" not in result["stdout"]
 
 
-def test_passthrough_names_are_copied_from_the_worker_but_never_server_secrets(tmp_path, monkeypatch, settings):
+def test_passthrough_names_are_copied_from_the_worker_but_never_server_secrets(
+    tmp_path, monkeypatch, settings
+):
     settings.ATTUNE_ACTION_ENV_PASSTHROUGH = ["SLACK_BOT_TOKEN", "NOT_SET_ANYWHERE", "DATABASE_URL"]
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-123")
     monkeypatch.setenv("DATABASE_URL", "postgres://u:p@db/attune")
@@ -256,11 +264,14 @@ def test_the_working_directory_is_private_and_removed_afterwards(tmp_path):
 def test_resource_limits_are_applied(tmp_path, settings):
     settings.ATTUNE_ACTION_MAX_OPEN_FILES = 77
     settings.ATTUNE_ACTION_MAX_FILE_BYTES = 1024 * 1024
-    result = run(script_action(tmp_path, "limits", "ulimit -n; ulimit -f; ulimit -c; ulimit -t\n"), timeout=20)
+    result = run(
+        script_action(tmp_path, "limits", "ulimit -n; ulimit -f; ulimit -c; ulimit -t\n"), timeout=20
+    )
     assert result["stdout"].split() == ["77", "2048", "0", "30"]  # -f counts 512-byte blocks
 
 
-def test_memory_limit_stops_a_greedy_python_action(tmp_path, settings, envs_dir):
+@pytest.mark.usefixtures("envs_dir")
+def test_memory_limit_stops_a_greedy_python_action(tmp_path, settings):
     settings.ATTUNE_ACTION_MAX_MEMORY = 200 * 1024 * 1024
     action = script_action(tmp_path, "greedy", "x = bytearray(400 * 1024 * 1024)\n", runner_type="python")
     result = run(action)

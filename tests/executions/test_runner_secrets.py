@@ -66,7 +66,9 @@ def test_core_log_masks_secrets_in_the_log_line(make_pack, caplog):
 
 def test_secret_values_lists_longest_first_and_skips_empty(make_pack):
     pack = make_pack("core", conf_schema={"a": {"type": "string", "secret": True}}, config={"a": "abc"})
-    action = make_action(pack, "x", "builtin", "noop", parameters={"t": {"type": "string", "secret": True}, "n": {}})
+    action = make_action(
+        pack, "x", "builtin", "noop", parameters={"t": {"type": "string", "secret": True}, "n": {}}
+    )
     assert secret_values(action, {"t": "abcdef", "n": "public"}) == ["abcdef", "abc"]
     assert secret_values(action, {"t": ""}) == ["abc"]
 
@@ -77,7 +79,9 @@ def test_mask_reaches_nested_values_and_keys_but_not_numbers():
 
 
 def test_non_string_secrets_are_masked_by_their_json_text(make_pack):
-    action = make_action(make_pack("core"), "x", "builtin", "noop", parameters={"pin": {"type": "integer", "secret": True}})
+    action = make_action(
+        make_pack("core"), "x", "builtin", "noop", parameters={"pin": {"type": "integer", "secret": True}}
+    )
     assert secret_values(action, {"pin": 4242}) == ["4242"]
 
 
