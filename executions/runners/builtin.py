@@ -80,9 +80,10 @@ def local(context) -> dict:
     cwd = params.get("cwd") or None
     if cwd is not None and not Path(cwd).is_dir():
         return failed_result(f"cwd '{cwd}' is not a directory")
-    extra_env = {
-        str(name): str(value) for name, value in (params.get("env") or {}).items() if allowed_name(str(name))
-    }
+    env = params.get("env") or {}
+    if not isinstance(env, dict):
+        return failed_result("env must be an object of names and values")
+    extra_env = {str(name): str(value) for name, value in env.items() if allowed_name(str(name))}
     timeout = context.timeout_seconds
     if params.get("timeout"):
         timeout = min(float(params["timeout"]), timeout)
