@@ -3,6 +3,9 @@
 import contextlib
 import json
 import logging
+import shutil
+import ssl
+import subprocess
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -256,8 +259,41 @@ def test_http_connection_refused_fails(core, server):
     assert result["succeeded"] is False and result["error"].startswith("request failed")
 
 
-def test_http_verify_ssl_false_is_accepted_for_plain_http(core, server):
-    assert run(core("http"), {"url": f"{server}/json", "verify_ssl": False})["succeeded"] is True
+@pytest.fixture(scope="module")
+def tls_server(tmp_path_factory):
+    """The same handler over HTTPS with a self-signed certificate no CA vouches for."""
+    directory = tmp_path_factory.mktemp("tls")
+    key, cert = directory / "key.pem", directory / "cert.pem"
+    subprocess.run(  # noqa: S603 - fixed arguments
+        [shutil.which("openssl"), "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    httpd.block_on_close = False
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(cert, key)
+    httpd.socket = tls.wrap_socket(httpd.socket, server_side=True)
+    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    yield f"https://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_http_verifies_certificates_by_default(core, tls_server):
+    result = run(core("http"), {"url": f"{tls_server}/json"})
+    assert result["succeeded"] is False
+    assert "CERTIFICATE_VERIFY_FAILED" in result["error"]
+
+
+def test_http_verify_ssl_false_accepts_an_unverified_certificate(core, tls_server):
+    result = run(core("http"), {"url": f"{tls_server}/json", "verify_ssl": False})
+    assert result["succeeded"] is True and result["data"]["body"] == {"id": 7, "name": "x"}
+
+
+def test_http_request_verify_ssl_false_too(core, tls_server):
+    assert run(core("http_request"), {"url": f"{tls_server}/json"})["succeeded"] is False
+    assert run(core("http_request"), {"url": f"{tls_server}/json", "verify_ssl": False})["succeeded"] is True
 
 
 @pytest.mark.parametrize(
