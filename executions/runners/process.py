@@ -110,6 +110,7 @@ class _Run:
     """The pipes of one process: stdin written from `stdin_data`, stdout/stderr captured."""
 
     def __init__(self, process, stdin_data: bytes | None, max_output: int):
+        self.process = process
         self.selector = selectors.DefaultSelector()
         self.captures = (_Capture(max_output), _Capture(max_output))
         for stream, capture in zip((process.stdout, process.stderr), self.captures, strict=True):
@@ -124,8 +125,9 @@ class _Run:
         return not any(key.data is not None for key in self.selector.get_map().values())
 
     def pump(self, wait: float) -> None:
-        if not self.selector.get_map():
-            time.sleep(wait)
+        if not self.selector.get_map():  # nothing left to read: wait for the exit itself
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(wait)
             return
         for key, _events in self.selector.select(wait):
             if key.data is None:
