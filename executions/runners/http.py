@@ -56,13 +56,18 @@ def _check_url(url: str) -> None:
 
 class _Redirects(urllib.request.HTTPRedirectHandler):
     def __init__(self, follow: bool, limit: int):
-        self.follow, self.max_redirections = follow, limit
+        # urllib's own max_redirections never stops the first redirect: count them here.
+        self.follow, self.limit = follow, limit
 
     def redirect_request(self, req, fp, code, msg, headers, newurl):
-        if not self.follow:
+        followed = getattr(req, "redirects_followed", 0)
+        if not self.follow or followed >= self.limit:
             return None  # the 3xx response is the answer
         _check_url(newurl)
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new is not None:
+            new.redirects_followed = followed + 1
+        return new
 
 
 def send(
@@ -211,7 +216,7 @@ def http_request(context) -> dict:
             timeout=_timeout(context, p.get("timeout")),
             verify_ssl=p.get("verify_ssl", True) is not False,
             follow_redirects=p.get("follow_redirects", True) is not False,
-            max_redirects=int(p.get("max_redirects") or 10),
+            max_redirects=10 if p.get("max_redirects") is None else int(p["max_redirects"]),
         )
     except (RequestRefused, OSError, ValueError) as exc:
         error = str(exc) if isinstance(exc, RequestRefused) else f"request failed: {exc}"

@@ -56,7 +56,7 @@ def test_a_secret_default_is_masked_too(tmp_path):
 
 
 def test_core_log_masks_secrets_in_the_log_line(make_pack, caplog):
-    pack = make_pack("core", conf_schema={"pw": {"type": "string", "secret": True}}, config={"pw": "p4ss"})
+    pack = make_pack("vault", conf_schema={"pw": {"type": "string", "secret": True}}, config={"pw": "p4ss"})
     action = make_action(pack, "log", "builtin", "log", parameters={"message": {"type": "string"}})
     with caplog.at_level(logging.INFO, logger="attune.actions"):
         result = run(action, {"message": "connecting with p4ss"})
@@ -65,7 +65,7 @@ def test_core_log_masks_secrets_in_the_log_line(make_pack, caplog):
 
 
 def test_secret_values_lists_longest_first_and_skips_empty(make_pack):
-    pack = make_pack("core", conf_schema={"a": {"type": "string", "secret": True}}, config={"a": "abc"})
+    pack = make_pack("vault", conf_schema={"a": {"type": "string", "secret": True}}, config={"a": "abc"})
     action = make_action(
         pack, "x", "builtin", "noop", parameters={"t": {"type": "string", "secret": True}, "n": {}}
     )
@@ -80,7 +80,7 @@ def test_mask_reaches_nested_values_and_keys_but_not_numbers():
 
 def test_non_string_secrets_are_masked_by_their_json_text(make_pack):
     action = make_action(
-        make_pack("core"), "x", "builtin", "noop", parameters={"pin": {"type": "integer", "secret": True}}
+        make_pack("vault"), "x", "builtin", "noop", parameters={"pin": {"type": "integer", "secret": True}}
     )
     assert secret_values(action, {"pin": 4242}) == ["4242"]
 
