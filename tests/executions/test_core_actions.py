@@ -1,5 +1,6 @@
 """Every core action, run through the runner contract; core.http against a real local server."""
 
+import base64
 import contextlib
 import json
 import logging
@@ -364,9 +365,9 @@ def test_http_request_sends_json_body_and_bearer_token_masked_in_the_result(core
 
 
 def test_http_request_basic_auth(core, server):
-    params = {"url": f"{server}/echo", "auth_type": "basic", "auth_username": "u", "auth_password": "p"}
+    params = {"url": f"{server}/echo", "auth_type": "basic", "auth_username": "u", "auth_password": "pw-123"}
     seen = run(core("http_request"), params)["data"]["json"]
-    assert seen["headers"]["Authorization"] == "Basic dTpw"
+    assert seen["headers"]["Authorization"] == "Basic " + base64.b64encode(b"u:pw-123").decode()
 
 
 def test_http_request_without_following_redirects_returns_the_3xx(core, server):
