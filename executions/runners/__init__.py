@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass, field
 
 from executions.runners import builtin, script
-from executions.runners.parameters import ParameterError, resolve_parameters
+from executions.runners.parameters import ParametersInvalid, resolve_parameters
 from executions.runners.results import failed_result
 from executions.runners.secrets import mask, secret_values
 
@@ -40,8 +40,8 @@ def run_action(context: RunContext) -> dict:
     else:
         try:
             context.parameters = resolve_parameters(action.parameters, context.parameters)
-        except ParameterError as exc:
-            result = failed_result(exc.summary(), parameter_errors=exc.errors)
+        except ParametersInvalid as exc:
+            result = failed_result(f"invalid parameters: {exc}", parameter_errors=exc.errors)
         else:
             context.secrets = secret_values(action, context.parameters)  # defaults may be secret
             result = runner(context)

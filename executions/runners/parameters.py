@@ -1,61 +1,64 @@
 """An action's parameters as a run receives them: schema defaults applied, then validated.
 
-One implementation for the runner (an invalid run fails, nothing executes) and the API
-(`POST /executions/execute` answers 400 with the same per-field messages).
+The action's `parameters` schema is flat (`{name: {type, default?, required?, secret?}}`) or
+a JSON Schema (attune.validators.to_json_schema reads both). A given value that is `null`
+counts as not given, so its default applies (docs/workflow-language.md, "parameters").
 """
 
 import copy
 
 from jsonschema import Draft202012Validator, validators
 
-from attune.validators import schema_problems, to_json_schema
-
-# Where a problem with the parameters as a whole (not one named field) is reported.
-NON_FIELD = "non_field_errors"
+from attune.validators import secret_keys, to_json_schema
 
 
-class ParameterError(Exception):
-    """The parameters do not match the action's schema; `errors` maps a field to its messages."""
+class ParametersInvalid(Exception):
+    """The parameters do not match the schema; `errors` is `{parameter: [messages]}`."""
 
     def __init__(self, errors: dict[str, list[str]]):
         self.errors = errors
-        super().__init__(self.summary())
-
-    def summary(self) -> str:
-        parts = [f"{field}: {'; '.join(messages)}" for field, messages in sorted(self.errors.items())]
-        return "invalid parameters: " + " | ".join(parts)
+        super().__init__("; ".join(f"{name}: {messages[0]}" for name, messages in errors.items()))
 
 
-def resolve_parameters(schema, given) -> dict:
-    """`given` with the defaults of `schema` (flat or JSON Schema) filled in for missing or
-    null top-level values, checked against the schema. Raises ParameterError."""
-    if given is None:
-        given = {}
-    if not isinstance(given, dict):
-        raise ParameterError({NON_FIELD: ["Parameters must be a JSON object."]})
-    if not schema:
-        return dict(given)
-    if schema_problems(schema):  # the models refuse such schemas; a row edited by hand may not
-        raise ParameterError({NON_FIELD: ["The action's parameter schema is invalid."]})
-    json_schema = to_json_schema(schema)
-    resolved = dict(given)
-    for name, prop in (json_schema.get("properties") or {}).items():
-        if isinstance(prop, dict) and "default" in prop and resolved.get(name) is None:
+def resolve_parameters(schema: dict, given: dict | None) -> dict:
+    """The parameters with defaults for the missing ones, or ParametersInvalid."""
+    if given is not None and not isinstance(given, dict):
+        raise ParametersInvalid({"parameters": ["Must be a JSON object."]})
+    secrets = secret_keys(schema or {})
+    schema = to_json_schema(schema or {})
+    resolved = {name: value for name, value in (given or {}).items() if value is not None}
+    for name, prop in (schema.get("properties") or {}).items():
+        if name not in resolved and isinstance(prop, dict) and "default" in prop:
+            # A copy: a mutable default must not be shared between runs.
             resolved[name] = copy.deepcopy(prop["default"])
-    validator_class = validators.validator_for(json_schema, default=Draft202012Validator)
+    validator_class = validators.validator_for(schema, default=Draft202012Validator)
     errors: dict[str, list[str]] = {}
-    for error in validator_class(json_schema).iter_errors(resolved):
-        errors.setdefault(_field_of(error), []).append(error.message)
+    for error in sorted(validator_class(schema).iter_errors(resolved), key=lambda e: list(e.absolute_path)):
+        for name, message in _located(error, resolved, schema, secrets):
+            errors.setdefault(name, []).append(message)
     if errors:
-        raise ParameterError(errors)
+        raise ParametersInvalid(errors)
     return resolved
 
 
-def _field_of(error) -> str:
-    if error.absolute_path:
-        return str(error.absolute_path[0])
-    if error.validator == "required":  # one error per missing name, named in the message
+def _located(error, instance: dict, schema: dict, secrets: set[str]):
+    """(parameter, message) pairs for one schema error, named after the parameter at fault."""
+    path = ".".join(str(part) for part in error.absolute_path)
+    if path and error.absolute_path[0] in secrets:
+        # jsonschema's messages quote the value; a secret is never repeated back.
+        yield (
+            path,
+            f"The value does not satisfy the schema's '{error.validator}' rule (not shown: it is secret).",
+        )
+    elif path:
+        yield path, f"{error.message}."
+    elif error.validator == "required":
         for name in error.validator_value:
-            if error.message.startswith(repr(name)):
-                return str(name)
-    return NON_FIELD
+            if name not in instance:
+                yield name, "This parameter is required."
+    elif error.validator == "additionalProperties":
+        known = set(schema.get("properties") or {})
+        for name in sorted(set(instance) - known):
+            yield name, "Unknown parameter: the action does not declare it."
+    else:
+        yield "parameters", f"{error.message}."

@@ -4,7 +4,6 @@ import logging
 
 import pytest
 
-from executions.runners.parameters import NON_FIELD, ParameterError, resolve_parameters
 from executions.runners.secrets import MASK, mask, secret_values
 from tests.executions.runner_helpers import make_action, make_pack_dir, run, script_action
 
@@ -83,32 +82,3 @@ def test_non_string_secrets_are_masked_by_their_json_text(make_pack):
         make_pack("vault"), "x", "builtin", "noop", parameters={"pin": {"type": "integer", "secret": True}}
     )
     assert secret_values(action, {"pin": 4242}) == ["4242"]
-
-
-# --- resolve_parameters -----------------------------------------------------------------
-
-
-def test_resolve_applies_defaults_without_sharing_them():
-    schema = {"tags": {"type": "array", "default": []}}
-    first = resolve_parameters(schema, {})
-    first["tags"].append("x")
-    assert resolve_parameters(schema, {}) == {"tags": []}
-
-
-def test_resolve_reports_every_field():
-    schema = {"a": {"type": "integer", "required": True}, "b": {"type": "string", "enum": ["x"]}}
-    with pytest.raises(ParameterError) as caught:
-        resolve_parameters(schema, {"b": "y"})
-    assert set(caught.value.errors) == {"a", "b"}
-    assert caught.value.errors["a"] == ["'a' is a required property"]
-
-
-def test_resolve_refuses_a_non_object():
-    with pytest.raises(ParameterError) as caught:
-        resolve_parameters({}, ["x"])
-    assert caught.value.errors == {NON_FIELD: ["Parameters must be a JSON object."]}
-
-
-def test_resolve_without_a_schema_passes_values_through():
-    assert resolve_parameters({}, {"anything": 1}) == {"anything": 1}
-    assert resolve_parameters({}, None) == {}
