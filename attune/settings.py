@@ -231,7 +231,12 @@ ATTUNE_ACTION_MAX_PROCESSES = env_int("ATTUNE_ACTION_MAX_PROCESSES", 256)
 ATTUNE_ACTION_MAX_FILE_BYTES = env_int("ATTUNE_ACTION_MAX_FILE_BYTES", 1024**3)
 # Names of the worker's environment variables that actions receive (e.g. SLACK_BOT_TOKEN).
 ATTUNE_ACTION_ENV_PASSTHROUGH = env_list("ATTUNE_ACTION_ENV_PASSTHROUGH", [])
+# PATH and LANG of an action's environment (which is otherwise built from scratch).
+ATTUNE_ACTION_PATH = env_str("ATTUNE_ACTION_PATH") or "/usr/local/bin:/usr/bin:/bin"
+ATTUNE_ACTION_LANG = env_str("ATTUNE_ACTION_LANG") or "C.UTF-8"
 ATTUNE_ENVS_DIR = Path(env_str("ATTUNE_ENVS_DIR") or BASE_DIR / "var" / "envs")
+# Seconds one step of building a pack's Python environment (venv, pip install) may take.
+ATTUNE_ENV_BUILD_TIMEOUT = env_int("ATTUNE_ENV_BUILD_TIMEOUT", 600)
 # core.http may only call these hosts ("*" = any); e.g. "api.slack.com,*.example.com".
 ATTUNE_HTTP_ALLOWED_HOSTS = env_list("ATTUNE_HTTP_ALLOWED_HOSTS", ["*"])
 

@@ -1,7 +1,19 @@
 """The result object of a run: `{succeeded, exit_code, stdout, stderr, data, error, timed_out,
-duration_ms}` (docs/actions.md), plus the keys of `data` that collide with none of these."""
+duration_ms, stdout_truncated, stderr_truncated}` (docs/actions.md), plus the keys of `data`
+that collide with none of these (Attune reads them at the top level)."""
 
-RESULT_KEYS = ("succeeded", "exit_code", "stdout", "stderr", "data", "error", "timed_out", "duration_ms")
+RESULT_KEYS = (
+    "succeeded",
+    "exit_code",
+    "stdout",
+    "stderr",
+    "data",
+    "error",
+    "timed_out",
+    "duration_ms",
+    "stdout_truncated",
+    "stderr_truncated",
+)
 
 
 def result_object(
@@ -14,6 +26,8 @@ def result_object(
     error: str | None = None,
     timed_out: bool = False,
     duration_ms: int = 0,
+    stdout_truncated: bool = False,
+    stderr_truncated: bool = False,
     **extra,
 ) -> dict:
     result = {
@@ -25,6 +39,8 @@ def result_object(
         "error": error,
         "timed_out": timed_out,
         "duration_ms": duration_ms,
+        "stdout_truncated": stdout_truncated,
+        "stderr_truncated": stderr_truncated,
         **extra,
     }
     if isinstance(data, dict):  # Attune: data's keys are readable at the top level too

@@ -1,6 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from executions.management.commands.build_pack_env import build_envs
 from packs.management.commands._packargs import pack_dirs, read_all, report_failures
+from packs.models import Pack
 from packs.ondisk.loader import PackInvalid
 from packs.ondisk.sync import load_packs
 
@@ -13,6 +15,9 @@ class Command(BaseCommand):
         parser.add_argument("--all", metavar="DIR", help="load every pack directory under DIR")
         parser.add_argument("--dry-run", action="store_true", help="print the plan, write nothing")
         parser.add_argument("--no-prune", action="store_true", help="keep workflows no longer on disk")
+        parser.add_argument(
+            "--build-envs", action="store_true", help="then build each pack's Python environment"
+        )
 
     def handle(self, *args, **options):
         specs, failures = read_all(pack_dirs(options["paths"], options["all"]), self.stdout)
@@ -30,3 +35,5 @@ class Command(BaseCommand):
         verb = "would write" if options["dry_run"] else "wrote"
         summary = "; ".join(plan.summary() for plan in plans)
         self.stdout.write(self.style.SUCCESS(f"{len(plans)} pack(s): {summary}. {verb} {written} row(s)."))
+        if options["build_envs"] and not options["dry_run"]:
+            build_envs(Pack.objects.filter(ref__in=[plan.ref for plan in plans]), self.stdout, self.style)

@@ -1,0 +1,47 @@
+"""Secret values of a run and their masking in what the run returns.
+
+The secrets of a run are the exact values of its parameters the action's schema marks
+`secret: true` (or `writeOnly`) and of its pack's config keys marked secret. Their real values
+reach only the action; every string in the result has them replaced by MASK.
+"""
+
+import json
+
+from attune.validators import secret_keys
+
+MASK = "********"
+
+
+def secret_values(action, parameters: dict) -> list[str]:
+    """The texts to mask, longest first (so a secret containing another is masked whole)."""
+    found = []
+    for name in secret_keys(action.parameters):
+        found.append((parameters or {}).get(name))
+    pack = action.pack
+    config = pack.config if isinstance(pack.config, dict) else {}
+    for name in secret_keys(pack.conf_schema):
+        found.append(config.get(name))
+    texts = {_as_text(value) for value in found if value not in (None, "")}
+    return sorted(texts, key=len, reverse=True)
+
+
+def _as_text(value) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def mask(value, secrets: list[str]):
+    """`value` with every occurrence of each secret replaced by MASK, in every string of it
+    (object keys too); other values unchanged."""
+    if not secrets:
+        return value
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, MASK)
+        return value
+    if isinstance(value, dict):
+        return {mask(key, secrets): mask(item, secrets) for key, item in value.items()}
+    if isinstance(value, list):
+        return [mask(item, secrets) for item in value]
+    return value
