@@ -10,8 +10,8 @@ after it ends, the run's secret values are masked in everything the result holds
 import threading
 from dataclasses import dataclass, field
 
+from executions.parameters import ParametersInvalid, resolve_parameters
 from executions.runners import builtin, script
-from executions.runners.parameters import ParametersInvalid, resolve_parameters
 from executions.runners.results import failed_result
 from executions.runners.secrets import mask, secret_values
 
