@@ -1,0 +1,63 @@
+import pytest
+
+from actions.models import Action
+from executions.service import start_execution
+from packs.models import Pack
+from tests.executions import procs
+
+BUILTINS = ("noop", "echo", "fail", "sleep")
+
+
+@pytest.fixture
+def demo(db):
+    """A pack `demo` with the foundation's built-in actions: demo.noop, demo.echo, demo.fail, demo.sleep."""
+    pack = Pack.objects.create(ref="demo", label="Demo", version="1.0.0")
+    return {
+        name: Action.objects.create(
+            ref=f"demo.{name}", pack=pack, label=name.title(), runner_type="builtin", entry_point=name
+        )
+        for name in BUILTINS
+    }
+
+
+@pytest.fixture
+def embedded(settings):
+    """Starting an execution only schedules it: a worker (real or the test) has to claim it."""
+    settings.ATTUNE_ENGINE_TRANSPORT = "embedded"
+
+
+@pytest.fixture
+def start(demo, embedded):
+    def start_one(name="noop", parameters=None, **options):
+        return start_execution(demo[name], parameters or {}, **options)
+
+    return start_one
+
+
+@pytest.fixture
+def workers(tmp_path):
+    """Start real worker processes; every one still running is stopped after the test."""
+    started = []
+
+    class Workers:
+        def embedded(self, *args, **env):
+            child = procs.embedded_worker(tmp_path, *args, name=f"worker{len(started)}", **env)
+            started.append(child)
+            return child
+
+        def celery(self, broker_url, *args, **env):
+            child = procs.celery_worker(tmp_path, broker_url, *args, name=f"celery{len(started)}", **env)
+            started.append(child)
+            return child
+
+    yield Workers()
+    for child in started:
+        child.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    proc, url = procs.start_redis(tmp_path_factory.mktemp("redis"))
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
