@@ -79,7 +79,9 @@ def heartbeat(worker: str, execution_ids: list[int]) -> set[int]:
     Execution.objects.filter(id__in=execution_ids, worker=worker, status__in=LIVE).update(
         heartbeat_at=now, lease_expires_at=now + timedelta(seconds=settings.ATTUNE_LEASE_SECONDS)
     )
-    rows = Execution.objects.filter(id__in=execution_ids).values_list("id", "worker", "status", "cancel_requested")
+    rows = Execution.objects.filter(id__in=execution_ids).values_list(
+        "id", "worker", "status", "cancel_requested"
+    )
     held = {
         execution_id
         for execution_id, holder, status, cancel_requested in rows

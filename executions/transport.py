@@ -34,7 +34,9 @@ def dispatch(execution_ids: list[int]) -> None:
         return  # not marked as dispatched: the sweeper tries again
     # embedded: the worker's claim loop finds scheduled rows itself (within its poll interval);
     # the mark only records that the run was announced.
-    Execution.objects.filter(id__in=execution_ids, status=Status.SCHEDULED).update(dispatched_at=timezone.now())
+    Execution.objects.filter(id__in=execution_ids, status=Status.SCHEDULED).update(
+        dispatched_at=timezone.now()
+    )
 
 
 def _publish(execution_ids: list[int]) -> bool:

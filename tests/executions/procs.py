@@ -68,7 +68,9 @@ class Child:
         self.log_path = log_path
         with log_path.open("wb") as log:
             self.proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
-        wait_for(lambda: ready in self.output() or self.proc.poll() is not None, 30, f"'{ready}' in {argv[:4]}")
+        wait_for(
+            lambda: ready in self.output() or self.proc.poll() is not None, 30, f"'{ready}' in {argv[:4]}"
+        )
         if self.proc.poll() is not None:
             raise AssertionError(f"{argv} exited with {self.proc.returncode}:\n{self.output()}")
 
@@ -104,7 +106,9 @@ class Child:
 
 def embedded_worker(tmp_path: Path, *args: str, name: str = "worker", **env) -> Child:
     argv = [sys.executable, "manage.py", "attune_worker", *args]
-    return Child(argv, child_env(ATTUNE_ENGINE_TRANSPORT="embedded", **env), tmp_path / f"{name}.log", "serves queues")
+    return Child(
+        argv, child_env(ATTUNE_ENGINE_TRANSPORT="embedded", **env), tmp_path / f"{name}.log", "serves queues"
+    )
 
 
 def celery_worker(tmp_path: Path, broker_url: str, *args: str, name: str = "celery", **env) -> Child:
@@ -121,7 +125,9 @@ def start_redis(tmp_path: Path) -> tuple[subprocess.Popen, str]:
     """redis-server on a free loopback port, no persistence; fails loudly when it is missing."""
     binary = shutil.which("redis-server")
     if binary is None:
-        raise AssertionError("redis-server is not installed (apt-get install redis-server): the Celery tests need it")
+        raise AssertionError(
+            "redis-server is not installed (apt-get install redis-server): the Celery tests need it"
+        )
     port = free_port()
     argv = [binary, "--bind", "127.0.0.1", "--port", str(port), "--dir", str(tmp_path), "--save", "",
             "--appendonly", "no"]  # fmt: skip

@@ -13,7 +13,9 @@ from executions.models import Execution, Status
 
 
 def expire(execution, seconds_ago=1):
-    Execution.objects.filter(id=execution.id).update(lease_expires_at=timezone.now() - timedelta(seconds=seconds_ago))
+    Execution.objects.filter(id=execution.id).update(
+        lease_expires_at=timezone.now() - timedelta(seconds=seconds_ago)
+    )
 
 
 def claimed(start, name="sleep", parameters=None, **options):
@@ -198,7 +200,9 @@ def test_a_run_never_announced_is_dispatched(start):
 def test_a_run_not_yet_due_is_not_dispatched(start):
     execution = start("noop")
     Execution.objects.filter(id=execution.id).update(
-        dispatched_at=None, updated=timezone.now() - timedelta(minutes=5), run_after=timezone.now() + timedelta(minutes=1)
+        dispatched_at=None,
+        updated=timezone.now() - timedelta(minutes=5),
+        run_after=timezone.now() + timedelta(minutes=1),
     )
 
     assert sweeper.redispatch_lost() == 0
@@ -206,7 +210,9 @@ def test_a_run_not_yet_due_is_not_dispatched(start):
 
 def test_a_lost_message_is_run_once_dispatched_again(start, settings):
     execution = start("echo", {"message": "found"})
-    Execution.objects.filter(id=execution.id).update(dispatched_at=None, updated=timezone.now() - timedelta(seconds=10))
+    Execution.objects.filter(id=execution.id).update(
+        dispatched_at=None, updated=timezone.now() - timedelta(seconds=10)
+    )
     settings.ATTUNE_ENGINE_TRANSPORT = "inline"
 
     assert sweeper.redispatch_lost() == 1

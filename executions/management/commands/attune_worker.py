@@ -34,7 +34,9 @@ class Command(BaseCommand):
             labels = routing.parse_labels(options["labels"])
         except ValueError as exc:
             raise CommandError(f"--labels: {exc}") from None
-        worker = EmbeddedWorker(options["concurrency"], labels, routing.parse_queues(options["queues"]) or None)
+        worker = EmbeddedWorker(
+            options["concurrency"], labels, routing.parse_queues(options["queues"]) or None
+        )
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: worker.stop())
         self.stdout.write(
