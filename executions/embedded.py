@@ -4,8 +4,9 @@ One process: the main thread claims due scheduled runs of the queues it serves, 
 has free threads, every ATTUNE_WORKER_POLL_SECONDS (at once when a thread frees up); a pool
 of threads runs them; a heartbeat thread renews their leases; the sweeper runs every
 ATTUNE_SWEEP_SECONDS. On stop it claims nothing more and lets running runs finish for up to
-ATTUNE_WORKER_SHUTDOWN_GRACE seconds; runs still going then are left to their leases (the
-sweeper of another worker abandons them and starts their retries). See docs/workers.md.
+ATTUNE_WORKER_SHUTDOWN_GRACE seconds (a second signal stops waiting); runs still going then
+are left to their leases (the sweeper of another worker abandons them and starts their
+retries). See docs/workers.md.
 """
 
 import logging
@@ -29,6 +30,7 @@ class EmbeddedWorker:
         self.fixed_queues = queues  # --queues: exactly these, no label routing
         self.process = WorkerProcess()
         self.stopping = threading.Event()
+        self._leave = threading.Event()
         self._wake = threading.Event()
         self._work: queue.Queue = queue.Queue()
         self._idle = threading.Semaphore(concurrency)
@@ -59,6 +61,9 @@ class EmbeddedWorker:
             connection.close()
 
     def stop(self) -> None:
+        """The first call stops claiming and waits for running runs; a second one stops waiting."""
+        if self.stopping.is_set():
+            self._leave.set()
         self.stopping.set()
         self._wake.set()
 
@@ -125,7 +130,7 @@ class EmbeddedWorker:
                 running,
             )
         deadline = time.monotonic() + settings.ATTUNE_WORKER_SHUTDOWN_GRACE
-        while len(self.process.runs) and time.monotonic() < deadline:
+        while len(self.process.runs) and time.monotonic() < deadline and not self._leave.is_set():
             time.sleep(0.05)
         left = self.process.runs.ids()
         if left:

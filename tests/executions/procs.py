@@ -64,8 +64,9 @@ def wait_for(predicate, timeout: float, what: str, interval: float = 0.05):
 class Child:
     """A child process whose output goes to a file the test can read."""
 
-    def __init__(self, argv: list[str], env: dict, log_path: Path, ready: str):
+    def __init__(self, argv: list[str], env: dict, log_path: Path, ready: str, stop_signal=signal.SIGTERM):
         self.log_path = log_path
+        self.stop_signal = stop_signal
         with log_path.open("wb") as log:
             self.proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
         wait_for(
@@ -95,7 +96,7 @@ class Child:
     def stop(self, timeout: float = 15) -> int:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGCONT)  # a test may have left it stopped
-            self.proc.terminate()
+            self.proc.send_signal(self.stop_signal)
             try:
                 self.proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
@@ -118,7 +119,8 @@ def celery_worker(tmp_path: Path, broker_url: str, *args: str, name: str = "cele
         "-n", f"{name}-{os.getpid()}@%h", *args,
     ]  # fmt: skip
     env = child_env(ATTUNE_ENGINE_TRANSPORT="celery", CELERY_BROKER_URL=broker_url, **env)
-    return Child(argv, env, tmp_path / f"{name}.log", " ready.")
+    # SIGQUIT: Celery's cold shutdown; the tests are over, there is nothing to wait for.
+    return Child(argv, env, tmp_path / f"{name}.log", " ready.", stop_signal=signal.SIGQUIT)
 
 
 def start_redis(tmp_path: Path) -> tuple[subprocess.Popen, str]:

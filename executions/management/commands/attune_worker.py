@@ -41,7 +41,7 @@ class Command(BaseCommand):
             signal.signal(signum, lambda *_: worker.stop())
         self.stdout.write(
             f"Worker {worker.name}: {options['concurrency']} threads, labels {labels or '{}'}; "
-            "SIGTERM or Ctrl-C stops it.",
+            "SIGTERM or Ctrl-C stops it (twice: without waiting for running executions).",
         )
         self.stdout.flush()
         worker.run()
