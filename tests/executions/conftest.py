@@ -1,3 +1,5 @@
+import os
+
 import pytest
 
 from actions.models import Action
@@ -57,6 +59,10 @@ def workers(tmp_path):
 
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory):
+    """CI's redis-server (ATTUNE_TEST_REDIS_URL), else one started for this test run."""
+    if os.environ.get("ATTUNE_TEST_REDIS_URL"):
+        yield os.environ["ATTUNE_TEST_REDIS_URL"]
+        return
     proc, url = procs.start_redis(tmp_path_factory.mktemp("redis"))
     yield url
     proc.terminate()
