@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from executions.models import Execution, Status
+from executions.models import Execution
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +33,9 @@ def dispatch(execution_ids: list[int]) -> None:
     if transport == "celery" and not _publish(execution_ids):
         return  # not marked as dispatched: the sweeper tries again
     # embedded: the worker's claim loop finds scheduled rows itself (within its poll interval);
-    # the mark only records that the run was announced.
-    Execution.objects.filter(id__in=execution_ids, status=Status.SCHEDULED).update(
-        dispatched_at=timezone.now()
-    )
+    # the mark only records that the run was announced. Marked after publishing, whatever the
+    # status: a worker may have claimed the run already.
+    Execution.objects.filter(id__in=execution_ids).update(dispatched_at=timezone.now())
 
 
 def _publish(execution_ids: list[int]) -> bool:
