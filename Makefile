@@ -68,6 +68,7 @@ bench: setup
 	$(TEST_ENV) $(BIN)/python bench/load_pack.py
 	$(TEST_ENV) $(BIN)/python bench/validate.py
 	$(TEST_ENV) $(BIN)/python bench/graph.py
+	$(TEST_ENV) $(BIN)/python bench/executions.py
 
 # Schemathesis over /api/schema against a live server on a throwaway database (SQLite, or
 # the empty PostgreSQL database in DATABASE_URL); FUZZ_MAX_TIME seconds, FUZZ_SEED.

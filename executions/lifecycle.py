@@ -46,7 +46,7 @@ def claim(execution_id: int, worker: str) -> Execution | None:
 def claim_due(worker: str, queues: list[str], limit: int) -> list[Execution]:
     """Claim up to `limit` due scheduled runs of `queues`, oldest first (the embedded worker).
 
-    Three statements whatever the batch size. On PostgreSQL the candidates are locked with
+    Four statements whatever the batch size (one when nothing is due). On PostgreSQL the candidates are locked with
     SKIP LOCKED, so several workers polling at once take different rows instead of queueing on
     the same ones; SQLite has one writer at a time (IMMEDIATE transactions), which serialises
     the claims the same way. The UPDATE keeps its status guard all the same.
@@ -54,8 +54,12 @@ def claim_due(worker: str, queues: list[str], limit: int) -> list[Execution]:
     if limit <= 0 or not queues:
         return []
     now = timezone.now()
+    due = Execution.objects.filter(status=Status.SCHEDULED, queue__in=queues, run_after__lte=now)
+    # An idle poll is this one read of the claim index; the claim's transaction (the write lock
+    # on SQLite) is only taken when there is something to claim.
+    if not due.exists():
+        return []
     with transaction.atomic():
-        due = Execution.objects.filter(status=Status.SCHEDULED, queue__in=queues, run_after__lte=now)
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True)
         ids = list(due.order_by("run_after", "id").values_list("id", flat=True)[:limit])

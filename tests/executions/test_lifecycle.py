@@ -211,10 +211,16 @@ def test_claim_due_costs_the_same_statements_for_any_batch(start, runs, django_a
     for _ in range(runs):
         start("noop")
 
-    # SAVEPOINT, the candidates, the UPDATE, RELEASE, the claimed rows with action and pack.
-    with django_assert_num_queries(5):
+    # Anything due?, SAVEPOINT, the candidates, the UPDATE, RELEASE, the claimed rows with
+    # their action and pack.
+    with django_assert_num_queries(6):
         claimed = lifecycle.claim_due("worker-a", ["attune.run"], 50)
     assert len(claimed) == runs
+
+
+def test_an_idle_poll_is_one_read(db, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        assert lifecycle.claim_due("worker-a", ["attune.run"], 4) == []
 
 
 def test_claim_costs_two_statements(start, django_assert_num_queries):
