@@ -56,7 +56,9 @@ def test_a_duplicate_message_runs_the_action_once(start, celery_transport, worke
     transport.dispatch([execution.id])  # a second "run execution N" for the same run
 
     finished(execution)
-    wait_for(lambda: f"execution {execution.id}: not claimed" in worker.output(), 10, "the duplicate delivery")
+    wait_for(
+        lambda: f"execution {execution.id}: not claimed" in worker.output(), 10, "the duplicate delivery"
+    )
     assert execution.status == Status.COMPLETED and f":{worker.pid}:" in execution.worker
     assert worker.count(f"execution {execution.id}: claimed by") == 1
     assert len(re.findall(rf"execution {execution.id}: (claimed by|not claimed)", worker.output())) == 2
@@ -86,9 +88,9 @@ def test_a_killed_celery_workers_run_is_retried_by_a_fresh_worker(start, celery_
     wait_for(lambda: sweeper.abandon_expired(), 5, "the lease to run out")  # attune_scheduler's job
 
     def retried():
-        live = (Execution.objects.filter(id=first.id) | Execution.objects.filter(original_execution=first)).filter(
-            status__in=LIVE
-        )
+        live = (
+            Execution.objects.filter(id=first.id) | Execution.objects.filter(original_execution=first)
+        ).filter(status__in=LIVE)
         assert live.count() <= 1, "two live runs of one execution"
         return Execution.objects.filter(original_execution=first, status=Status.COMPLETED).first()
 
@@ -115,7 +117,9 @@ def test_a_stalled_celery_worker_cannot_overwrite_the_run_it_lost(start, celery_
 
 def test_a_worker_consumes_the_selector_queues_its_labels_satisfy(demo, celery_transport, workers):
     pack = Pack.objects.create(ref="eu", label="EU", version="1.0.0", worker_selector={"region": "eu"})
-    action = Action.objects.create(ref="eu.echo", pack=pack, label="Echo", runner_type="builtin", entry_point="echo")
+    action = Action.objects.create(
+        ref="eu.echo", pack=pack, label="Echo", runner_type="builtin", entry_point="echo"
+    )
     plain = workers.celery(celery_transport)
     routed, ordinary = start_execution(action, {"message": "eu"}), start_execution(demo["noop"], {})
 
