@@ -227,6 +227,9 @@ ATTUNE_REDISPATCH_AFTER = env_int("ATTUNE_REDISPATCH_AFTER", 60)
 ATTUNE_WORKER_LABELS = env_str("ATTUNE_WORKER_LABELS")
 ATTUNE_WORKER_QUEUE_REFRESH_SECONDS = env_float("ATTUNE_WORKER_QUEUE_REFRESH_SECONDS", 60)
 ATTUNE_WORKER_SHUTDOWN_GRACE = env_float("ATTUNE_WORKER_SHUTDOWN_GRACE", 30)
+# Embedded workers listen on this loopback UDP port, so a run scheduled on their machine is
+# claimed at once rather than at the next poll; 0 turns it off (polling only).
+ATTUNE_WORKER_WAKE_PORT = env_int("ATTUNE_WORKER_WAKE_PORT", 47811, minimum=0)
 if ATTUNE_HEARTBEAT_SECONDS >= ATTUNE_LEASE_SECONDS:
     # Every lease would run out between two heartbeats and every run would be abandoned.
     raise ImproperlyConfigured("ATTUNE_HEARTBEAT_SECONDS must be less than ATTUNE_LEASE_SECONDS")

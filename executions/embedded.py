@@ -1,7 +1,8 @@
 """The embedded transport's worker: claims due runs straight from the table (`attune_worker`).
 
 One process: the main thread claims due scheduled runs of the queues it serves, as many as it
-has free threads, every ATTUNE_WORKER_POLL_SECONDS (at once when a thread frees up); a pool
+has free threads, every ATTUNE_WORKER_POLL_SECONDS (at once when a thread frees up or a run is
+scheduled on this machine: executions.wake); a pool
 of threads runs them; a heartbeat thread renews their leases; the sweeper runs every
 ATTUNE_SWEEP_SECONDS. On stop it claims nothing more and lets running runs finish for up to
 ATTUNE_WORKER_SHUTDOWN_GRACE seconds (a second signal stops waiting); runs still going then
@@ -18,6 +19,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 
 from executions import lifecycle, routing, sweeper
+from executions.wake import Waker
 from executions.worker import WorkerProcess
 
 log = logging.getLogger(__name__)
@@ -31,7 +33,7 @@ class EmbeddedWorker:
         self.process = WorkerProcess()
         self.stopping = threading.Event()
         self._leave = threading.Event()
-        self._wake = threading.Event()
+        self._waker = Waker(settings.ATTUNE_WORKER_WAKE_PORT)
         self._work: queue.Queue = queue.Queue()
         self._idle = threading.Semaphore(concurrency)
         self.queues: list[str] = []
@@ -54,10 +56,10 @@ class EmbeddedWorker:
         try:
             while not self.stopping.is_set():
                 self._tick()
-                self._wake.wait(settings.ATTUNE_WORKER_POLL_SECONDS)
-                self._wake.clear()
+                self._waker.wait(settings.ATTUNE_WORKER_POLL_SECONDS)
         finally:
             self._drain()
+            self._waker.close()
             connection.close()
 
     def stop(self) -> None:
@@ -65,7 +67,7 @@ class EmbeddedWorker:
         if self.stopping.is_set():
             self._leave.set()
         self.stopping.set()
-        self._wake.set()
+        self._waker.wake()
 
     def _tick(self) -> None:
         close_old_connections()
@@ -118,7 +120,7 @@ class EmbeddedWorker:
             finally:
                 close_old_connections()
                 self._idle.release()
-                self._wake.set()  # a thread is free: claim again now, not at the next poll
+                self._waker.wake()  # a thread is free: claim again now, not at the next poll
 
     def _drain(self) -> None:
         running = len(self.process.runs)

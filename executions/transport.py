@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from executions import wake
 from executions.models import Execution
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,8 @@ def dispatch(execution_ids: list[int]) -> None:
     # the mark only records that the run was announced. Marked after publishing, whatever the
     # status: a worker may have claimed the run already.
     Execution.objects.filter(id__in=execution_ids).update(dispatched_at=timezone.now())
+    if transport == "embedded":
+        wake.notify()
 
 
 def _publish(execution_ids: list[int]) -> bool:

@@ -26,6 +26,7 @@ def demo(db):
 def embedded(settings):
     """Starting an execution only schedules it: a worker (real or the test) has to claim it."""
     settings.ATTUNE_ENGINE_TRANSPORT = "embedded"
+    settings.ATTUNE_WORKER_WAKE_PORT = procs.WAKE_PORT
 
 
 @pytest.fixture

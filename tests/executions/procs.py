@@ -17,8 +17,19 @@ from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
 
+
+def free_port(kind=socket.SOCK_STREAM) -> int:
+    with socket.socket(socket.AF_INET, kind) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# The test run's own wake-up port, so its workers hear this process and no one else.
+WAKE_PORT = free_port(socket.SOCK_DGRAM)
+
 # Leases of 2 s renewed every 0.5 s: a killed worker's run is abandoned within ~2.5 s.
 FAST = {
+    "ATTUNE_WORKER_WAKE_PORT": str(WAKE_PORT),
     "ATTUNE_LEASE_SECONDS": "2",
     "ATTUNE_HEARTBEAT_SECONDS": "0.5",
     "ATTUNE_WORKER_POLL_SECONDS": "0.05",
@@ -26,12 +37,6 @@ FAST = {
     "ATTUNE_WORKER_SHUTDOWN_GRACE": "5",
     "DJANGO_LOG_LEVEL": "INFO",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def database_url() -> str:

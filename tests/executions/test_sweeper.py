@@ -1,9 +1,11 @@
 """The sweeper's rules, each a conditional UPDATE that several sweepers may apply at once."""
 
+import io
 import threading
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.db import connections
 from django.utils import timezone
 from kombu.exceptions import OperationalError
@@ -236,3 +238,15 @@ def test_a_broker_outage_at_dispatch_leaves_the_run_to_the_sweeper(start, settin
 
     execution.refresh_from_db()
     assert execution.status == Status.SCHEDULED and execution.dispatched_at is None
+
+
+def test_the_scheduler_command_sweeps_once(start):
+    execution = claimed(start)
+    expire(execution)
+    out = io.StringIO()
+
+    call_command("attune_scheduler", "--once", stdout=out)
+
+    assert out.getvalue().strip() == "Swept: 1 abandoned, 0 cancelled, 0 redispatched"
+    execution.refresh_from_db()
+    assert execution.status == Status.ABANDONED

@@ -2,6 +2,8 @@
 
 import re
 import signal
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
@@ -12,6 +14,7 @@ from executions import sweeper, transport
 from executions.models import LIVE, Execution, Status
 from executions.service import start_execution
 from packs.models import Pack
+from tests.executions import procs
 from tests.executions.procs import wait_for
 
 pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
@@ -26,6 +29,38 @@ def celery_transport(settings, redis_url):
     settings.CELERY_BROKER_URL = redis_url
     app.conf.broker_url = redis_url
     return redis_url
+
+
+def test_the_celery_app_leaves_durability_to_the_database():
+    from attune.celery import app
+
+    conf = app.conf
+    assert conf.task_acks_late is False and conf.worker_prefetch_multiplier == 1
+    assert conf.task_ignore_result is True and not conf.result_backend
+    assert conf.task_serializer == "json" and conf.accept_content == ["json"]
+    assert conf.broker_connection_retry_on_startup is True and conf.task_default_queue == "attune.run"
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"ATTUNE_ENGINE_TRANSPORT": "celery"}, "ATTUNE_ENGINE_TRANSPORT=celery needs CELERY_BROKER_URL"),
+        (
+            {"ATTUNE_LEASE_SECONDS": "5", "ATTUNE_HEARTBEAT_SECONDS": "5"},
+            "must be less than ATTUNE_LEASE_SECONDS",
+        ),
+    ],
+)
+def test_settings_that_cannot_work_stop_the_process_at_start(env, message):
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=procs.ROOT,
+        env=procs.child_env(**env),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0 and message in result.stderr
 
 
 def finished(execution, timeout=15):

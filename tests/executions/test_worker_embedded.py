@@ -1,6 +1,7 @@
 """The embedded transport: `manage.py attune_worker` as a real process on the test database."""
 
 import signal
+import time
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -87,6 +88,22 @@ def test_a_worker_runs_scheduled_executions(start, workers):
     assert (echo.status, echo.result["stdout"]) == (Status.COMPLETED, "hello")
     assert (fail.status, fail.result["error"]) == (Status.FAILED, "on purpose")
     assert noop.status == Status.COMPLETED and noop.result["data"] == {}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_scheduled_on_the_workers_machine_wakes_it(start, workers):
+    workers.embedded(ATTUNE_WORKER_POLL_SECONDS="30")  # polling cannot be what finds the runs
+    for _ in range(3):
+        started = time.monotonic()
+        finished(start("noop"), timeout=5)
+        assert time.monotonic() - started < 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_without_wake_ups_finds_runs_by_polling(start, workers):
+    workers.embedded(ATTUNE_WORKER_WAKE_PORT="0")
+    execution = finished(start("echo", {"message": "polled"}))
+    assert execution.status == Status.COMPLETED
 
 
 @pytest.mark.django_db(transaction=True)
