@@ -39,25 +39,31 @@ app.user_options["worker"].add(
 
 
 class LabelQueues(bootsteps.StartStopStep):
-    """Consume the selector queues this worker's labels satisfy, refreshed every minute."""
+    """With labels: also consume attune.run and every selector queue the labels satisfy,
+    refreshed every ATTUNE_WORKER_QUEUE_REFRESH_SECONDS. Without labels Celery's own queue
+    selection (-Q, or the default attune.run) is all there is."""
 
     requires = {"celery.worker.consumer.tasks:Tasks"}
 
-    def __init__(self, parent, labels=None, queues=None, **options):
+    def __init__(self, parent, labels=None, **options):
         super().__init__(parent, **options)
-        # An explicit -Q is the operator's choice and is left as it is.
-        self.enabled = not queues
         self.labels_text = labels
+        self.labels = {}
         self.timer_entry = None
 
     def start(self, consumer):
         from django.conf import settings
+        from django.core.exceptions import ImproperlyConfigured
 
         from executions.routing import parse_labels
 
-        self.labels = parse_labels(
-            self.labels_text if self.labels_text is not None else settings.ATTUNE_WORKER_LABELS
-        )
+        text = self.labels_text if self.labels_text is not None else settings.ATTUNE_WORKER_LABELS
+        try:
+            self.labels = parse_labels(text)
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"--labels / ATTUNE_WORKER_LABELS: {exc}") from None
+        if not self.labels:
+            return
         self.refresh(consumer)
         self.timer_entry = consumer.timer.call_repeatedly(
             settings.ATTUNE_WORKER_QUEUE_REFRESH_SECONDS, self.refresh, (consumer,)
