@@ -131,9 +131,13 @@ class EmbeddedWorker:
                 settings.ATTUNE_WORKER_SHUTDOWN_GRACE,
                 running,
             )
+        # Every thread idle = every claimed run finished (including one claimed but not picked
+        # up yet): holding all the permits proves it.
         deadline = time.monotonic() + settings.ATTUNE_WORKER_SHUTDOWN_GRACE
-        while len(self.process.runs) and time.monotonic() < deadline and not self._leave.is_set():
-            time.sleep(0.05)
+        idle = 0
+        while idle < self.concurrency and time.monotonic() < deadline and not self._leave.is_set():
+            if self._idle.acquire(timeout=0.05):
+                idle += 1
         left = self.process.runs.ids()
         if left:
             log.warning("worker %s: leaving executions %s to their leases", self.name, left)

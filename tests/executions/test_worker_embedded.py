@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from actions.models import Action
-from executions import routing
+from executions import routing, sweeper
 from executions.models import Execution, Status
 from executions.service import start_execution
 from packs.models import Pack
@@ -157,3 +157,20 @@ def test_sigterm_lets_the_running_execution_finish_and_claims_nothing_more(start
     waiting.refresh_from_db()
     assert waiting.status == Status.SCHEDULED and waiting.worker == ""
     assert "stopped." in worker.output()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_sigterm_leaves_the_running_execution_to_its_lease(start, workers):
+    worker = workers.embedded("--concurrency", "1")
+    running = start("sleep", {"seconds": 30})
+    wait_for(lambda: Execution.objects.get(id=running.id).status == Status.RUNNING, 10, "the run to start")
+
+    worker.signal(signal.SIGTERM)
+    wait_for(lambda: "waiting up to" in worker.output(), 10, "the worker to start waiting")
+    worker.signal(signal.SIGTERM)
+
+    assert worker.proc.wait(timeout=10) == 0
+    assert f"leaving executions [{running.id}] to their leases" in worker.output()
+    assert Execution.objects.get(id=running.id).status == Status.RUNNING
+    wait_for(lambda: sweeper.abandon_expired(), 5, "the lease to run out")
+    assert Execution.objects.get(id=running.id).status == Status.ABANDONED
