@@ -12,7 +12,8 @@ What it does, in one run so every ratio compares figures from the same minutes:
    port; a plain Celery worker for the floor (bench/celery_floor.py, result backend on).
 2. Round trips, one at a time: floor = `noop.apply_async().get()` of the plain Celery app;
    attune = `start_execution(bench.noop)` until the row is `completed` (read every 0.5 ms).
-   First through embedded workers (`manage.py attune_worker`), then through Celery workers
+   First through embedded workers (`manage.py attune_worker`, woken by the loopback datagram
+   of executions.wake, so this is the same-machine figure), then through Celery workers
    (`celery -A attune worker -P threads`), floor and attune alternating over --rounds rounds.
    Target: attune's median <= 3 x floor + 5 ms.
 3. A burst of --burst executions started in one transaction, per transport: runs/s from the
@@ -108,6 +109,10 @@ def configure_environment(workdir: Path, args: argparse.Namespace, redis_url: st
     os.environ["CELERY_BROKER_URL"] = redis_url
     os.environ["BENCH_REDIS_URL"] = redis_url
     os.environ["ATTUNE_ENGINE_TRANSPORT"] = "embedded"
+    # Its own wake-up port: a `make run` worker on this machine must not take the wake-ups.
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind((HOST, 0))
+        os.environ["ATTUNE_WORKER_WAKE_PORT"] = str(sock.getsockname()[1])
     os.environ["DJANGO_LOG_LEVEL"] = "INFO"  # the workers log each claim: duplicates are counted from it
 
 
