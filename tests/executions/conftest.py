@@ -1,6 +1,7 @@
 import os
 
 import pytest
+import redis
 
 from actions.models import Action
 from executions.service import start_execution
@@ -62,7 +63,10 @@ def workers(tmp_path):
 def redis_url(tmp_path_factory):
     """CI's redis-server (ATTUNE_TEST_REDIS_URL), else one started for this test run."""
     if os.environ.get("ATTUNE_TEST_REDIS_URL"):
-        yield os.environ["ATTUNE_TEST_REDIS_URL"]
+        url = os.environ["ATTUNE_TEST_REDIS_URL"]
+        # Messages left by an earlier test run name execution ids this run's database reuses.
+        redis.Redis.from_url(url).flushdb()
+        yield url
         return
     proc, url = procs.start_redis(tmp_path_factory.mktemp("redis"))
     yield url
