@@ -38,12 +38,18 @@ LOAD_ENV := set -a && . ./.env && set +a
 migrate: setup env
 	$(LOAD_ENV) && $(BIN)/python manage.py migrate --noinput
 
+# The web server on 127.0.0.1:$(PORT) and, beside it, the embedded worker that runs executions;
+# Ctrl-C (or runserver exiting) stops both.
+PORT ?= 8000
+
 run: migrate
 	$(LOAD_ENV) && $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(LOAD_ENV) && $(BIN)/python manage.py ensure_admin
 	$(LOAD_ENV) && $(BIN)/python manage.py install_examples
-	@echo "Serving on http://127.0.0.1:8000  -  API docs: http://127.0.0.1:8000/docs  -  admin: http://127.0.0.1:8000/admin"
-	$(LOAD_ENV) && $(BIN)/python manage.py runserver 127.0.0.1:8000
+	@echo "Serving on http://127.0.0.1:$(PORT)  -  API docs: http://127.0.0.1:$(PORT)/docs  -  admin: http://127.0.0.1:$(PORT)/admin"
+	$(LOAD_ENV) && { $(BIN)/python manage.py attune_worker & WORKER=$$!; \
+	  trap 'kill -TERM $$WORKER 2>/dev/null; wait $$WORKER' EXIT; trap 'exit 130' INT TERM; \
+	  $(BIN)/python manage.py runserver 127.0.0.1:$(PORT); }
 
 # Tests run with their own settings in the environment, never the developer's .env.
 TEST_ENV := DJANGO_SECRET_KEY=test-only-secret-key-never-used-in-production DJANGO_DEBUG=false
@@ -62,6 +68,7 @@ bench: setup
 	$(TEST_ENV) $(BIN)/python bench/load_pack.py
 	$(TEST_ENV) $(BIN)/python bench/validate.py
 	$(TEST_ENV) $(BIN)/python bench/graph.py
+	$(TEST_ENV) $(BIN)/python bench/executions.py
 
 # Schemathesis over /api/schema against a live server on a throwaway database (SQLite, or
 # the empty PostgreSQL database in DATABASE_URL); FUZZ_MAX_TIME seconds, FUZZ_SEED.

@@ -221,6 +221,20 @@ ATTUNE_LEASE_SECONDS = env_int("ATTUNE_LEASE_SECONDS", 30)
 ATTUNE_HEARTBEAT_SECONDS = env_float("ATTUNE_HEARTBEAT_SECONDS", 10)
 ATTUNE_SWEEP_SECONDS = env_float("ATTUNE_SWEEP_SECONDS", 2)
 ATTUNE_REDISPATCH_AFTER = env_int("ATTUNE_REDISPATCH_AFTER", 60)
+# A worker's labels (k=v,k2=v2) pick the pack selector queues it serves; the set is refreshed
+# this often. On SIGTERM a worker lets its runs finish for up to the grace, then leaves them
+# to their leases (docs/workers.md).
+ATTUNE_WORKER_LABELS = env_str("ATTUNE_WORKER_LABELS")
+ATTUNE_WORKER_QUEUE_REFRESH_SECONDS = env_float("ATTUNE_WORKER_QUEUE_REFRESH_SECONDS", 60)
+ATTUNE_WORKER_SHUTDOWN_GRACE = env_float("ATTUNE_WORKER_SHUTDOWN_GRACE", 30)
+# Embedded workers listen on this loopback UDP port, so a run scheduled on their machine is
+# claimed at once rather than at the next poll; 0 turns it off (polling only).
+ATTUNE_WORKER_WAKE_PORT = env_int("ATTUNE_WORKER_WAKE_PORT", 47811, minimum=0)
+if ATTUNE_HEARTBEAT_SECONDS >= ATTUNE_LEASE_SECONDS:
+    # Every lease would run out between two heartbeats and every run would be abandoned.
+    raise ImproperlyConfigured("ATTUNE_HEARTBEAT_SECONDS must be less than ATTUNE_LEASE_SECONDS")
+if ATTUNE_ENGINE_TRANSPORT == "celery" and not CELERY_BROKER_URL:
+    raise ImproperlyConfigured("ATTUNE_ENGINE_TRANSPORT=celery needs CELERY_BROKER_URL (docs/workers.md)")
 ATTUNE_DEFAULT_ACTION_TIMEOUT = env_int("ATTUNE_DEFAULT_ACTION_TIMEOUT", 3600)
 # Subprocess actions: output caps, grace between SIGTERM and SIGKILL, resource limits.
 ATTUNE_ACTION_MAX_OUTPUT_BYTES = env_int("ATTUNE_ACTION_MAX_OUTPUT_BYTES", 1024 * 1024)

@@ -7,7 +7,7 @@ does nothing: that is what makes duplicate deliveries and zombie workers harmles
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from executions.models import LIVE, TERMINAL, Execution, Status
@@ -17,20 +17,81 @@ class AlreadyFinished(Exception):
     """The execution reached a terminal status; it cannot be cancelled or changed."""
 
 
+def _lease_fields(worker: str, now) -> dict:
+    return {
+        "status": Status.RUNNING,
+        "worker": worker,
+        "started_at": now,
+        "heartbeat_at": now,
+        "lease_expires_at": now + timedelta(seconds=settings.ATTUNE_LEASE_SECONDS),
+        "updated": now,
+    }
+
+
+def _with_action():
+    return Execution.objects.select_related("action__pack", "executor")
+
+
 def claim(execution_id: int, worker: str) -> Execution | None:
     """Start a due scheduled run under a lease held by `worker`; None if it is not ours to run."""
     now = timezone.now()
     claimed = Execution.objects.filter(id=execution_id, status=Status.SCHEDULED, run_after__lte=now).update(
-        status=Status.RUNNING,
-        worker=worker,
-        started_at=now,
-        heartbeat_at=now,
-        lease_expires_at=now + timedelta(seconds=settings.ATTUNE_LEASE_SECONDS),
-        updated=now,
+        **_lease_fields(worker, now)
     )
     if not claimed:
         return None
-    return Execution.objects.select_related("action__pack", "executor").get(id=execution_id)
+    return _with_action().get(id=execution_id)
+
+
+def claim_due(worker: str, queues: list[str], limit: int) -> list[Execution]:
+    """Claim up to `limit` due scheduled runs of `queues`, oldest first (the embedded worker).
+
+    Four statements whatever the batch size (one when nothing is due). On PostgreSQL the candidates are locked with
+    SKIP LOCKED, so several workers polling at once take different rows instead of queueing on
+    the same ones; SQLite has one writer at a time (IMMEDIATE transactions), which serialises
+    the claims the same way. The UPDATE keeps its status guard all the same.
+    """
+    if limit <= 0 or not queues:
+        return []
+    now = timezone.now()
+    due = Execution.objects.filter(status=Status.SCHEDULED, queue__in=queues, run_after__lte=now)
+    # An idle poll is this one read of the claim index; the claim's transaction (the write lock
+    # on SQLite) is only taken when there is something to claim.
+    if not due.exists():
+        return []
+    with transaction.atomic():
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True)
+        ids = list(due.order_by("run_after", "id").values_list("id", flat=True)[:limit])
+        if not ids:
+            return []
+        Execution.objects.filter(id__in=ids, status=Status.SCHEDULED).update(**_lease_fields(worker, now))
+    # Only the rows this claim set (same worker, same instant) are ours.
+    return list(_with_action().filter(id__in=ids, worker=worker, started_at=now).order_by("run_after", "id"))
+
+
+def heartbeat(worker: str, execution_ids: list[int]) -> set[int]:
+    """Extend the leases of the runs `worker` holds; the ids it must stop running.
+
+    One UPDATE for all of them, then one read: a run is to be stopped when a cancel was
+    requested or when it is no longer this worker's (the sweeper declared it abandoned while
+    the worker was stalled): carrying on would only produce a result nobody may record.
+    """
+    if not execution_ids:
+        return set()
+    now = timezone.now()
+    Execution.objects.filter(id__in=execution_ids, worker=worker, status__in=LIVE).update(
+        heartbeat_at=now, lease_expires_at=now + timedelta(seconds=settings.ATTUNE_LEASE_SECONDS)
+    )
+    rows = Execution.objects.filter(id__in=execution_ids).values_list(
+        "id", "worker", "status", "cancel_requested"
+    )
+    held = {
+        execution_id
+        for execution_id, holder, status, cancel_requested in rows
+        if holder == worker and status in LIVE and not cancel_requested
+    }
+    return set(execution_ids) - held
 
 
 def finish(execution_id: int, worker: str, status: str, result: dict) -> bool:
