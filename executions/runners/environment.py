@@ -61,9 +61,11 @@ def allowed_name(name: str) -> bool:
 
 def limits_prefix(timeout_seconds: float) -> list[str]:
     """`prlimit` options putting the configured limits on the command that follows."""
-    prlimit = shutil.which("prlimit")
-    if prlimit is None:
-        raise LimitsUnavailable("cannot apply resource limits: util-linux 'prlimit' is not installed")
+    prlimit, setpriv = shutil.which("prlimit"), shutil.which("setpriv")
+    if prlimit is None or setpriv is None:
+        raise LimitsUnavailable(
+            "cannot apply resource limits: util-linux 'prlimit' and 'setpriv' must be installed"
+        )
     return [
         prlimit,
         f"--as={settings.ATTUNE_ACTION_MAX_MEMORY}",
@@ -74,5 +76,10 @@ def limits_prefix(timeout_seconds: float) -> list[str]:
         f"--nproc={settings.ATTUNE_ACTION_MAX_PROCESSES}",
         f"--fsize={settings.ATTUNE_ACTION_MAX_FILE_BYTES}",
         "--core=0",
+        "--",
+        # The action dies with the worker thread that started it: a worker killed with -9
+        # leaves no action running while the sweeper hands its run to another worker.
+        setpriv,
+        "--pdeathsig=KILL",
         "--",
     ]

@@ -7,8 +7,11 @@ from collections import Counter
 
 import pytest
 
+from actions.models import Action
 from executions import sweeper
 from executions.models import LIVE, Execution, Status
+from executions.service import start_execution
+from packs.models import Pack
 from tests.executions.procs import wait_for
 
 pytestmark = pytest.mark.worker
@@ -98,3 +101,34 @@ def test_two_workers_on_one_queue_run_each_execution_once(start, workers):
     )
     assert claims == Counter({execution.id: 1 for execution in runs})
     assert Execution.objects.exclude(status=Status.COMPLETED).count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_killed_workers_subprocess_action_dies_with_it(demo, embedded, workers, tmp_path):
+    pack_dir = tmp_path / "hang"
+    (pack_dir / "actions").mkdir(parents=True)
+    pid_file = tmp_path / "action.pid"
+    # `exec` keeps the action's own pid, the one the worker started.
+    (pack_dir / "actions" / "hang.sh").write_text(f'echo $$ > "{pid_file}"\nexec sleep 30\n')
+    pack = Pack.objects.create(ref="hang", label="Hang", version="1.0.0", source_dir=str(pack_dir))
+    action = Action.objects.create(
+        ref="hang.sleep", pack=pack, label="Hang", runner_type="shell", entry_point="hang.sh"
+    )
+    worker = workers.embedded()
+    execution = running_on(start_execution(action, {}, max_retries=1), worker)
+    wait_for(lambda: pid_file.exists() and pid_file.read_text().strip(), 10, "the action to start")
+    action_pid = int(pid_file.read_text())
+
+    worker.kill()
+
+    wait_for(lambda: not _alive(action_pid), 5, "the action to die with its worker")
+    wait_for(lambda: sweeper.abandon_expired(), 5, "the lease to run out")
+    assert status_of(execution) == Status.ABANDONED
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(")")[-1].split()[0] != "Z"  # a zombie is dead, just unreaped
+    except FileNotFoundError:
+        return False
