@@ -37,7 +37,7 @@ def test_create_pack_stores_every_field(api_client):
         "conf_schema": {"region": {"type": "string", "default": "eu-west-1"}},
         "config": {"region": "us-east-1"},
         "meta": {"author": "SRE"},
-        "dependencies": ["core"],
+        "dependencies": ["demo"],
         "runtime_deps": ["python"],
         "is_standard": True,
         "worker_selector": {"zone": "a"},
@@ -84,7 +84,7 @@ def test_create_pack_conflict(api_client, make_pack):
         ("meta", "text"),
         ("dependencies", ["Not A Ref"]),
         ("dependencies", ["slack"]),  # itself
-        ("dependencies", ["core", "core"]),
+        ("dependencies", ["demo", "demo"]),
         ("runtime_deps", [""]),
         ("worker_selector", {"zone": 1}),
         ("worker_tolerations", {"key": "x"}),
@@ -98,7 +98,7 @@ def test_create_pack_rejects_invalid_field(api_client, field, value):
     body = {"ref": "slack", "label": "Slack", "version": "1.0.0", field: value}
     error = assert_error(api_client.post(URL, body), 400, "VALIDATION_ERROR")
     assert field in error["details"], error
-    assert not Pack.objects.exists()
+    assert not Pack.objects.exclude(ref="core").exists()
 
 
 def test_create_pack_rejects_config_that_breaks_its_schema(api_client):
@@ -111,7 +111,7 @@ def test_create_pack_rejects_config_that_breaks_its_schema(api_client):
     }
     error = assert_error(api_client.post(URL, body), 400, "VALIDATION_ERROR")
     assert error["details"]["config"] == ["Does not match conf_schema: '/': 'token' is a required property."]
-    assert not Pack.objects.exists()
+    assert not Pack.objects.exclude(ref="core").exists()
 
 
 def test_get_pack_lists_its_workflows(api_client, make_workflow):
@@ -160,8 +160,8 @@ def test_list_packs_ordered_by_ref_with_counts(api_client, make_pack, make_workf
         ({"q": "CHAT messages"}, ["slack"]),  # every word must match, case-insensitively
         ({"q": "chat cloud"}, []),
         ({"search": "cloud"}, ["aws"]),  # alias
-        ({"q": "  "}, ["aws", "core", "slack"]),
-        ({"q": "50%"}, ["core"]),  # % is literal
+        ({"q": "  "}, ["aws", "demo", "slack"]),
+        ({"q": "50%"}, ["demo"]),  # % is literal
         ({"tags": "cloud,chat"}, ["aws", "slack"]),
         ({"tags": "clou"}, []),
         ({"tags": "chat", "q": "aws"}, []),
@@ -170,7 +170,7 @@ def test_list_packs_ordered_by_ref_with_counts(api_client, make_pack, make_workf
 def test_list_packs_filters(api_client, make_pack, params, expected):
     make_pack("slack", label="Slack", description="Chat messages", tags=["chat"])
     make_pack("aws", label="AWS", description="Cloud things", tags=["cloud"])
-    make_pack("core", label="Core", description="50% of everything")
+    make_pack("demo", label="Core", description="50% of everything")
     response = api_client.get(URL, params)
     assert response.status_code == 200
     assert [p["ref"] for p in response.json()["items"]] == expected
@@ -231,7 +231,7 @@ def test_update_pack_not_found(api_client):
 def test_delete_pack_cascades_to_its_workflows(api_client, make_workflow):
     make_workflow("slack.one")
     make_workflow("slack.two")
-    make_workflow("core.stays")
+    make_workflow("demo.stays")
     response = api_client.delete(f"{URL}/slack")
     assert response.status_code == 200
     assert response.json() == {
@@ -239,7 +239,7 @@ def test_delete_pack_cascades_to_its_workflows(api_client, make_workflow):
         "message": "Pack 'slack' deleted successfully with its 2 workflows",
     }
     assert not Pack.objects.filter(ref="slack").exists()
-    assert list(Workflow.objects.values_list("ref", flat=True)) == ["core.stays"]
+    assert list(Workflow.objects.values_list("ref", flat=True)) == ["demo.stays"]
 
 
 def test_delete_pack_not_found(api_client):

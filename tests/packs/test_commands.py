@@ -40,7 +40,7 @@ def test_dry_run_writes_nothing(db, make_pack_dir):
     pack_dir = make_pack_dir("demo").action_workflow("deploy")
     out = run("load_pack", "--dry-run", str(pack_dir.path))
     assert "would write 2 row(s)." in out
-    assert not Pack.objects.exists()
+    assert not Pack.objects.exclude(ref="core").exists()
 
 
 def test_no_prune_keeps_deleted_files_rows(db, make_pack_dir):
@@ -75,7 +75,7 @@ def test_one_invalid_pack_means_nothing_is_written(db, make_pack_dir, tmp_path):
     )
     with pytest.raises(CommandError, match="1 pack\\(s\\) invalid; nothing was written"):
         run("load_pack", "--all", str(root))
-    assert not Pack.objects.exists() and not Workflow.objects.exists()
+    assert not Pack.objects.exclude(ref="core").exists() and not Workflow.objects.exists()
 
 
 def test_load_pack_lists_problems_compiler_style(db, make_pack_dir, capsys):
@@ -105,7 +105,7 @@ def test_validate_pack_passes_a_good_pack_without_writing(db, make_pack_dir):
     out = run("validate_pack", str(pack_dir.path))
     assert f"{pack_dir.path}: pack demo OK, 1 workflow(s)" in out
     assert "1 pack(s) valid." in out
-    assert not Pack.objects.exists()
+    assert not Pack.objects.exclude(ref="core").exists()
 
 
 def test_validate_pack_fails_with_every_problem(db, make_pack_dir):
@@ -119,7 +119,7 @@ def test_validate_pack_fails_with_every_problem(db, make_pack_dir):
         call_command("validate_pack", str(bad.path), stdout=out)
     assert "workflows/one.yaml:1:8: W005-empty-list: 'tasks' must not be empty." in out.getvalue()
     assert "workflows/two.yaml:2:1: duplicate key 'a' (first defined on line 1)" in out.getvalue()
-    assert not Pack.objects.exists()
+    assert not Pack.objects.exclude(ref="core").exists()
 
 
 def test_load_pack_reports_progress_for_large_packs(db, make_pack_dir):
