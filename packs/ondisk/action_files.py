@@ -174,7 +174,10 @@ def check_unique_action_refs(reader: PackReader, specs: list[ActionSpec]) -> Non
     """A second action with one ref is reported where it is written, naming the first."""
     seen: dict[str, ActionSpec] = {}
     for spec in specs:
-        if spec.ref in seen:
+        both_workflows = (
+            spec.ref in seen and spec.fields["workflow_ref"] and seen[spec.ref].fields["workflow_ref"]
+        )
+        if spec.ref in seen and not both_workflows:  # two workflows: reported as workflows
             first, here = seen[spec.ref].origin, spec.origin
             shown = ":".join(str(p) for p in (first.file, first.line) if p is not None)
             message = f"action ref '{spec.ref}' is also defined by {shown}"

@@ -78,7 +78,8 @@ def test_sync_action_applies_the_plan_and_shows_it(admin_browser, loaded):
             SUCCESS,
             "pack demo: unchanged"
             " |   update    demo.deploy (label, metadata_text, metadata_sha256)"
-            " |   delete    demo.nightly",
+            " |   delete    demo.nightly"
+            " |   update    action demo.deploy (label, source_text, source_sha256)",
         )
     ]
     assert rows() == {"demo.deploy": "Deploy v2"}
@@ -88,7 +89,11 @@ def test_sync_action_of_an_unchanged_pack_writes_nothing(admin_browser, loaded):
     before = list(Workflow.objects.order_by("ref").values_list("id", "updated"))
     response = sync_action(admin_browser, Pack.objects.get(ref="demo"))
     assert messages_of(response) == [
-        (SUCCESS, "pack demo: unchanged |   unchanged demo.deploy |   unchanged demo.nightly")
+        (
+            SUCCESS,
+            "pack demo: unchanged |   unchanged demo.deploy |   unchanged demo.nightly"
+            " |   unchanged action demo.deploy",
+        )
     ]
     assert list(Workflow.objects.order_by("ref").values_list("id", "updated")) == before
 

@@ -137,7 +137,12 @@ def test_list_packs_ordered_by_ref_with_counts(api_client, make_pack, make_workf
     make_workflow("alpha.one")
     make_workflow("alpha.two")
     body = api_client.get(URL).json()
-    assert [(p["ref"], p["workflow_count"]) for p in body["items"]] == [("alpha", 2), ("zeta", 0)]
+    # The core pack is installed by migrate, so every database has it.
+    assert [(p["ref"], p["workflow_count"]) for p in body["items"]] == [
+        ("alpha", 2),
+        ("core", 0),
+        ("zeta", 0),
+    ]
     assert set(body["items"][0]) == {
         "id",
         "ref",
@@ -150,7 +155,7 @@ def test_list_packs_ordered_by_ref_with_counts(api_client, make_pack, make_workf
         "created",
         "updated",
     }
-    assert body["pagination"]["total_items"] == 2
+    assert body["pagination"]["total_items"] == 3
 
 
 @pytest.mark.parametrize(
@@ -160,7 +165,7 @@ def test_list_packs_ordered_by_ref_with_counts(api_client, make_pack, make_workf
         ({"q": "CHAT messages"}, ["slack"]),  # every word must match, case-insensitively
         ({"q": "chat cloud"}, []),
         ({"search": "cloud"}, ["aws"]),  # alias
-        ({"q": "  "}, ["aws", "demo", "slack"]),
+        ({"q": "  "}, ["aws", "core", "demo", "slack"]),  # core: installed by migrate
         ({"q": "50%"}, ["demo"]),  # % is literal
         ({"tags": "cloud,chat"}, ["aws", "slack"]),
         ({"tags": "clou"}, []),
@@ -170,7 +175,7 @@ def test_list_packs_ordered_by_ref_with_counts(api_client, make_pack, make_workf
 def test_list_packs_filters(api_client, make_pack, params, expected):
     make_pack("slack", label="Slack", description="Chat messages", tags=["chat"])
     make_pack("aws", label="AWS", description="Cloud things", tags=["cloud"])
-    make_pack("demo", label="Core", description="50% of everything")
+    make_pack("demo", label="Demo", description="50% of everything")
     response = api_client.get(URL, params)
     assert response.status_code == 200
     assert [p["ref"] for p in response.json()["items"]] == expected
@@ -256,7 +261,7 @@ def test_pack_list_query_count_does_not_grow_with_rows(api_client, django_assert
     # user lookup + count + page (workflow_count is an annotation)
     with django_assert_num_queries(3):
         response = api_client.get(URL, {"page_size": 100})
-    assert [p["workflow_count"] for p in response.json()["items"]] == [1] * rows
+    assert [p["workflow_count"] for p in response.json()["items"]] == [0] + [1] * rows  # core first
 
 
 @pytest.mark.parametrize("rows", [1, 50])
@@ -316,6 +321,6 @@ def test_list_rows_match_the_summary_serializer(api_client, make_workflow):
 
     make_workflow("slack.flow")
     Pack.objects.filter(ref="slack").update(tags=["chat"], description="d")
-    item = api_client.get(URL).json()["items"][0]
+    item = api_client.get(URL, {"q": "slack"}).json()["items"][0]
     pack = Pack.objects.annotate(workflow_count=Count("workflows")).get(ref="slack")
     assert item == dict(PackSummarySerializer(pack).data)

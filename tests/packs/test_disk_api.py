@@ -38,7 +38,9 @@ def rows() -> dict:
 
 
 def packs_snapshot() -> list:
-    return list(Pack.objects.order_by("ref").values_list("ref", "label", "description", "updated"))
+    return list(
+        Pack.objects.exclude(ref="core").order_by("ref").values_list("ref", "label", "description", "updated")
+    )
 
 
 def changes(plan: dict) -> dict:
@@ -315,7 +317,7 @@ def test_sync_refuses_a_pack_yaml_whose_ref_changed(api_client, make_pack_dir, p
     pack.write("pack.yaml", 'ref: renamed\nlabel: Solo\ndescription: x\nversion: "1.0.0"\n')
     body = assert_error(api_client.post(sync_url("solo")), 400, "VALIDATION_ERROR")
     assert body["details"] == {"pack.yaml": ["ref is now 'renamed', but this pack is 'solo'"]}
-    assert list(Pack.objects.values_list("ref", "label")) == [("solo", "Solo")]
+    assert list(Pack.objects.exclude(ref="core").values_list("ref", "label")) == [("solo", "Solo")]
 
 
 def test_sync_refuses_a_source_dir_no_longer_inside_the_packs_dir(api_client, registered, settings, tmp_path):
