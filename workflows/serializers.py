@@ -1,6 +1,7 @@
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 
+from actions.models import Action
 from attune.api import DefinitionInvalid
 from attune.serializers import JSONObjectField, StrictCharField, StrictWriteSerializer, TagListField
 from attune.validators import validate_pack_ref
@@ -83,7 +84,12 @@ class WorkflowWriteFields(StrictWriteSerializer):
         if "definition" in attrs or "param_schema" in attrs:
             definition = attrs.get("definition", getattr(self.instance, "definition", None))
             param_schema = attrs.get("param_schema", getattr(self.instance, "param_schema", None))
-            report = check_definition(definition, param_schema=param_schema, workflow_exists=workflow_exists)
+            report = check_definition(
+                definition,
+                param_schema=param_schema,
+                workflow_exists=workflow_exists,
+                known_actions=known_actions,
+            )
             if report.errors:
                 raise DefinitionInvalid(report.diagnostics)
             attrs["definition"] = report.definition  # stored in canonical form
@@ -115,6 +121,11 @@ class WorkflowCreateSerializer(WorkflowWriteFields):
 
 def workflow_exists(ref: str) -> bool:
     return Workflow.objects.filter(ref=ref).exists()
+
+
+def known_actions(refs: set[str]) -> set[str]:
+    """Which of `refs` name an action (W402 warns of the others)."""
+    return set(Action.objects.filter(ref__in=refs).values_list("ref", flat=True))
 
 
 class WorkflowUpdateSerializer(WorkflowWriteFields):
