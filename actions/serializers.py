@@ -12,6 +12,12 @@ from packs.models import Pack
 
 # Attune's runtime refs, for clients (the SDK) that name a runtime instead of a runner type.
 RUNTIME_REFS = {"core.python": "python", "core.shell": "shell", "core.bash": "shell", "core.sh": "shell"}
+API_NAMES = {
+    "entry_point": "entrypoint",
+    "parameters": "param_schema",
+    "output": "out_schema",
+    "timeout": "timeout_seconds",
+}
 SUMMARY_FIELDS = [
     "id", "ref", "pack_ref", "label", "description", "entrypoint", "runner_type", "enabled", "tags",
     "timeout_seconds", "workflow_def", "accesses_mcp", "reference_visibility", "created", "updated",
@@ -136,7 +142,13 @@ class ActionWriteFields(StrictWriteSerializer):
                     }
                 )
             attrs["runner_type"] = RUNTIME_REFS[runtime]
-        return super().validate(attrs)
+        try:
+            return super().validate(attrs)
+        except serializers.ValidationError as exc:
+            # Model.clean() names model fields; the client sent the API's names.
+            raise serializers.ValidationError(
+                {API_NAMES.get(key, key): value for key, value in exc.detail.items()}
+            ) from None
 
 
 class ActionCreateSerializer(ActionWriteFields):

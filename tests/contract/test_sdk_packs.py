@@ -10,11 +10,11 @@ def test_sdk_lists_packs_a_page_at_a_time(run_sdk, root_token, make_pack):
     for ref in ("alpha", "beta", "gamma"):
         make_pack(ref)
     result = run_sdk("list_packs_page", token=root_token, page=2, page_size=2)
-    assert result["refs"] == ["gamma"]
+    assert result["refs"] == ["core", "gamma"]  # core: installed by migrate
     assert result["pagination"] == {
         "page": 2,
         "page_size": 2,
-        "total_items": 3,
+        "total_items": 4,
         "total_pages": 2,
         "has_next": False,
         "has_previous": True,
