@@ -529,3 +529,24 @@ def test_sync_without_deletions_needs_only_the_pack_change_permission(make_user,
     changer = client_for(make_user("changer", perms=["packs.change_pack"]))
     assert changer.post(sync_url("demo")).status_code == 200
     assert rows()["demo.nightly"][1] == "Renamed"
+
+
+def test_sync_that_prunes_actions_needs_the_action_delete_permission(api_client, make_user, registered):
+    from actions.models import Action
+
+    registered.write("actions/run.sh", "echo\n")
+    registered.write("actions/ping.yaml", "ref: demo.ping\nrunner_type: shell\nentry_point: run.sh\n")
+    root = api_client
+    assert root.post(sync_url("demo")).status_code == 200
+    (registered.path / "actions/ping.yaml").unlink()
+    changer = client_for(make_user("changer", perms=["packs.change_pack", "workflows.delete_workflow"]))
+    body = assert_error(changer.post(sync_url("demo")), 403, "FORBIDDEN")
+    assert "actions.delete_action" in body["error"]
+    assert Action.objects.filter(ref="demo.ping").exists()
+    plan = root.get(plan_url("demo")).json()["data"]
+    assert {c["ref"]: c["action"] for c in plan["actions"]} == {
+        "demo.deploy": "unchanged",
+        "demo.ping": "delete",
+    }
+    assert root.post(sync_url("demo")).status_code == 200
+    assert not Action.objects.filter(ref="demo.ping").exists()
