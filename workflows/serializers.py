@@ -1,7 +1,8 @@
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, PermissionDenied
 
 from actions.models import Action
+from actions.rules import CorePackProtected, protect_core
 from attune.api import DefinitionInvalid
 from attune.serializers import JSONObjectField, StrictCharField, StrictWriteSerializer, TagListField
 from attune.validators import validate_pack_ref
@@ -115,6 +116,11 @@ class WorkflowCreateSerializer(WorkflowWriteFields):
         pack = Pack.objects.filter(ref=pack_ref).first()
         if pack is None:
             raise NotFound(f"Pack '{pack_ref}' not found")
+        try:
+            # Every migrate re-syncs the core pack from its files, which would prune it.
+            protect_core(pack.ref, "no workflow can be added to it")
+        except CorePackProtected as exc:
+            raise PermissionDenied(str(exc)) from None
         attrs["pack"] = pack
         return super().validate(attrs)
 

@@ -145,3 +145,13 @@ def test_syncing_the_core_pack_rereads_the_shipped_directory(api_client):
     plan = response.json()["data"]["plan"]
     assert {change["action"] for change in plan["actions"]} == {"unchanged"}
     assert len(plan["actions"]) == len(BUILTINS)
+
+
+def test_no_workflow_can_be_added_to_the_core_pack(api_client):
+    body = {"ref": "core.mine", "pack_ref": "core", "label": "Mine", "version": "1.0.0",
+            "definition": {"version": "1.0.0", "tasks": [{"name": "a", "action": "core.noop"}]}}  # fmt: skip
+    assert (
+        "core pack"
+        in assert_error(api_client.post("/api/v1/workflows", body, format="json"), 403, "FORBIDDEN")["error"]
+    )
+    assert not Pack.objects.get(ref="core").workflows.exists()
