@@ -101,6 +101,49 @@ class VisibilityField(serializers.Field):
         return data
 
 
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "integer", "minimum": 1},
+            {
+                "type": "object",
+                "properties": {
+                    "op": {"type": "string", "enum": ["set"]},
+                    "value": {"type": "integer", "minimum": 1},
+                },
+                "required": ["op", "value"],
+                "additionalProperties": False,
+            },
+            {
+                "type": "object",
+                "properties": {"op": {"type": "string", "enum": ["clear"]}},
+                "required": ["op"],
+                "additionalProperties": False,
+            },
+        ]
+    }
+)
+class TimeoutPatchField(serializers.Field):
+    """Seconds, or Attune's patch form `{"op": "set", "value": N}` / `{"op": "clear"}` (None)."""
+
+    default_error_messages = {
+        # Braces doubled: DRF formats the message.
+        "invalid": 'Send a whole number of seconds (at least 1), {{"op": "set", "value": N}} or {{"op": "clear"}}.'
+    }
+
+    def to_internal_value(self, data):
+        if data == {"op": "clear"}:
+            return None
+        if isinstance(data, dict) and set(data) == {"op", "value"} and data["op"] == "set":
+            data = data["value"]
+        if isinstance(data, bool) or not isinstance(data, int) or data < 1:
+            self.fail("invalid")
+        return data
+
+    def to_representation(self, value):
+        return value
+
+
 class ActionWriteFields(StrictWriteSerializer):
     entrypoint = StrictCharField(source="entry_point", required=False, max_length=1024)
     param_schema = JSONObjectField(source="parameters", required=False)
@@ -186,24 +229,13 @@ class ActionUpdateSerializer(ActionWriteFields):
 
     ref = StrictCharField(required=False, help_text="May be sent, but only unchanged.")
     pack_ref = StrictCharField(required=False, help_text="May be sent, but only unchanged.")
-    timeout_seconds = serializers.JSONField(
+    timeout_seconds = TimeoutPatchField(
         source="timeout",
         required=False,
-        help_text='Seconds, or Attune\'s patch: {"op": "set", "value": N} / {"op": "clear"}.',
+        help_text="Seconds, or Attune's patch form; `clear`: the server's default.",
     )
 
     class Meta:
         model = Action
         fields = WRITE_FIELDS
         immutable_fields = ("ref", "pack_ref")
-
-    def validate_timeout_seconds(self, value):
-        if isinstance(value, dict) and value == {"op": "clear"}:
-            return None
-        if isinstance(value, dict) and set(value) == {"op", "value"} and value["op"] == "set":
-            value = value["value"]
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise serializers.ValidationError(
-                'Send a whole number of seconds (at least 1), {"op": "set", "value": N} or {"op": "clear"}.'
-            )
-        return value
