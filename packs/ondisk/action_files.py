@@ -47,7 +47,7 @@ def read_runner_action(reader: PackReader, pack: PackSpec, relative: str, doc: Y
         "enabled": data.get("enabled", True),
         "runner_type": data.get("runner_type"),
         "entry_point": data.get("entry_point", ""),
-        "parameters": data.get("parameters") or {},
+        "parameters": {} if data.get("parameters") is None else data["parameters"],
         "output": data.get("output"),
         "parameter_delivery": data.get("parameter_delivery", Action.ParameterDelivery.STDIN),
         "parameter_format": data.get("parameter_format", Action.ParameterFormat.JSON),
@@ -94,8 +94,9 @@ def _action_ref(reader, pack, relative, doc) -> str:
     elif isinstance(data.get("name"), str):
         ref, pointer = f"{pack.ref}.{data['name']}", "/name"
     else:
-        ref, pointer = f"{pack.ref}.{PurePosixPath(relative).name.rsplit('.', 1)[0]}", ""
-    reader.check(relative, doc, pointer or "/", ref, validators.validate_workflow_ref)
+        # No key holds it: reported as `ref`, at the top of the file.
+        ref, pointer = f"{pack.ref}.{PurePosixPath(relative).name.rsplit('.', 1)[0]}", "/ref"
+    reader.check(relative, doc, pointer, ref, validators.validate_workflow_ref)
     if isinstance(ref, str) and pack.ref and not ref.startswith(f"{pack.ref}."):
         reader.problem(
             relative,

@@ -212,3 +212,18 @@ def test_attune_only_keys_of_a_runner_action_are_noted_not_refused(probe_pack):
         note.startswith("actions/probe.yaml:17: default_execution_permission_set_refs: kept")
         for note in notes
     ), notes
+
+
+def test_a_file_stem_that_is_no_valid_name_is_reported_as_the_ref(make_pack_dir):
+    pack = make_pack_dir("demo")
+    pack.write("actions/two.words.yaml", "runner_type: shell\nentry_point: x.sh\n")
+    pack.write("actions/x.sh", "echo\n")
+    problems = problems_of(pack.path)
+    assert len(problems) == 1 and problems[0].startswith("actions/two.words.yaml:1:1: ref: "), problems
+
+
+def test_parameters_that_are_not_a_schema_are_refused_not_emptied(make_pack_dir):
+    pack = make_pack_dir("demo")
+    pack.write("actions/x.yaml", "ref: demo.x\nrunner_type: shell\nentry_point: x.sh\nparameters: []\n")
+    pack.write("actions/x.sh", "echo\n")
+    assert any(p.startswith("actions/x.yaml:4:13: parameters: ") for p in problems_of(pack.path))

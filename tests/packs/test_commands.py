@@ -105,7 +105,7 @@ def test_load_pack_needs_a_path(db):
 def test_validate_pack_passes_a_good_pack_without_writing(db, make_pack_dir):
     pack_dir = make_pack_dir("demo").action_workflow("deploy")
     out = run("validate_pack", str(pack_dir.path))
-    assert f"{pack_dir.path}: pack demo OK, 1 workflow(s)" in out
+    assert f"{pack_dir.path}: pack demo OK, 1 workflow(s), 1 action(s)" in out
     assert "1 pack(s) valid." in out
     assert not Pack.objects.exclude(ref="core").exists()
 
