@@ -10,13 +10,14 @@ SCRIPT_RUNNERS = ("python", "shell")
 # Attune's reference visibility: this server lets every pack reference every action.
 VISIBILITIES = ("public",)
 BUILTIN_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+MAX_TIMEOUT = 2**31 - 1  # seconds; the column's range on every database
 
 
 def validate_timeout(value) -> None:
     if value is None:
         return
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValidationError("must be a whole number of seconds, at least 1")
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_TIMEOUT:
+        raise ValidationError(f"must be a whole number of seconds, from 1 to {MAX_TIMEOUT}")
 
 
 def entry_point_problem(entry_point) -> str | None:

@@ -5,7 +5,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import NotFound, PermissionDenied
 
 from actions.models import Action
-from actions.rules import VISIBILITIES, CorePackProtected, protect_core
+from actions.rules import MAX_TIMEOUT, VISIBILITIES, CorePackProtected, protect_core
 from attune.serializers import JSONObjectField, StrictCharField, StrictWriteSerializer, TagListField
 from attune.validators import validate_pack_ref
 from packs.models import Pack
@@ -104,12 +104,12 @@ class VisibilityField(serializers.Field):
 @extend_schema_field(
     {
         "oneOf": [
-            {"type": "integer", "minimum": 1},
+            {"type": "integer", "minimum": 1, "maximum": MAX_TIMEOUT},
             {
                 "type": "object",
                 "properties": {
                     "op": {"type": "string", "enum": ["set"]},
-                    "value": {"type": "integer", "minimum": 1},
+                    "value": {"type": "integer", "minimum": 1, "maximum": MAX_TIMEOUT},
                 },
                 "required": ["op", "value"],
                 "additionalProperties": False,
@@ -128,7 +128,7 @@ class TimeoutPatchField(serializers.Field):
 
     default_error_messages = {
         # Braces doubled: DRF formats the message.
-        "invalid": 'Send a whole number of seconds (at least 1), {{"op": "set", "value": N}} or {{"op": "clear"}}.'
+        "invalid": 'Send a whole number of seconds (1 to 2147483647), {{"op": "set", "value": N}} or {{"op": "clear"}}.'
     }
 
     def to_internal_value(self, data):
@@ -136,7 +136,7 @@ class TimeoutPatchField(serializers.Field):
             return None
         if isinstance(data, dict) and set(data) == {"op", "value"} and data["op"] == "set":
             data = data["value"]
-        if isinstance(data, bool) or not isinstance(data, int) or data < 1:
+        if isinstance(data, bool) or not isinstance(data, int) or not 1 <= data <= MAX_TIMEOUT:
             self.fail("invalid")
         return data
 
@@ -149,7 +149,11 @@ class ActionWriteFields(StrictWriteSerializer):
     param_schema = JSONObjectField(source="parameters", required=False)
     out_schema = JSONObjectField(source="output", required=False)
     timeout_seconds = serializers.IntegerField(
-        source="timeout", required=False, min_value=1, help_text="Seconds; absent: the server's default."
+        source="timeout",
+        required=False,
+        min_value=1,
+        max_value=MAX_TIMEOUT,
+        help_text="Seconds; absent: the server's default.",
     )
     tags = TagListField(required=False)
     runtime_ref = serializers.ChoiceField(

@@ -223,6 +223,7 @@ def test_create_accepts_attunes_runtime_ref_and_defaults(api_client, make_pack):
         ({"ref": "other.restart"}, "ref"),
         ({"param_schema": {"host": "string"}}, "param_schema"),
         ({"timeout_seconds": 0}, "timeout_seconds"),
+        ({"timeout_seconds": 2**31}, "timeout_seconds"),
         ({"parameter_format": "xml"}, "parameter_format"),
         ({"accesses_mcp": True}, "accesses_mcp"),
         ({"reference_visibility": "private"}, "reference_visibility"),
@@ -283,7 +284,7 @@ def test_update_sets_or_clears_the_timeout_as_attune_does(api_client, make_actio
     assert Action.objects.get(ref="demo.restart").timeout == expected
 
 
-@pytest.mark.parametrize("patch", [0, "10", {"op": "set"}, {"op": "bump", "value": 1}, True])
+@pytest.mark.parametrize("patch", [0, 2**31, "10", {"op": "set"}, {"op": "bump", "value": 1}, True])
 def test_update_refuses_a_bad_timeout(api_client, make_action, patch):
     make_action("demo.restart", timeout=10)
     body = assert_error(

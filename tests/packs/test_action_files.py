@@ -145,7 +145,7 @@ def test_an_action_linked_workflow_gets_a_companion_workflow_action(make_pack_di
         ),
         (
             "ref: demo.x\nrunner_type: python\nentry_point: x.py\ntimeout: 0\n",
-            "actions/x.yaml:4:10: timeout: must be a whole number of seconds, at least 1",
+            "actions/x.yaml:4:10: timeout: must be a whole number of seconds, from 1 to 2147483647",
         ),
         (
             "ref: demo.x\nrunner_type: python\nentry_point: x.py\nparameter_format: xml\n",
