@@ -1,6 +1,7 @@
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, PermissionDenied
 
+from actions.companions import follow_workflow
 from actions.models import Action
 from actions.rules import CorePackProtected, protect_core
 from attune.api import DefinitionInvalid
@@ -144,3 +145,8 @@ class WorkflowUpdateSerializer(WorkflowWriteFields):
         model = Workflow
         fields = WRITE_FIELDS
         immutable_fields = ("ref", "pack_ref")
+
+    def update(self, instance, validated_data):
+        instance = super().update(instance, validated_data)
+        follow_workflow(instance)  # its companion action, when it is action-linked
+        return instance
