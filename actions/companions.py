@@ -9,22 +9,27 @@ from django.utils import timezone
 
 from actions.models import Action
 
+# Workflow field -> the companion action's field.
+SHARED = {
+    "label": "label",
+    "description": "description",
+    "enabled": "enabled",
+    "tags": "tags",
+    "param_schema": "parameters",
+    "out_schema": "output",
+}
 
-def shared_fields(workflow) -> dict:
-    return {
-        "label": workflow.label,
-        "description": workflow.description,
-        "enabled": workflow.enabled,
-        "tags": workflow.tags,
-        "parameters": workflow.param_schema or {},
-        "output": workflow.out_schema,
-    }
 
-
-def follow_workflow(workflow) -> int:
-    """Copy `workflow`'s shared fields to its companion action, if it has one."""
+def follow_workflow(workflow, changed=None) -> int:
+    """Copy `workflow`'s shared fields (those in `changed`, default all) to its companion action."""
+    names = [name for name in SHARED if changed is None or name in changed]
+    if not names:
+        return 0
+    values = {SHARED[name]: getattr(workflow, name) for name in names}
+    if "parameters" in values and values["parameters"] is None:
+        values["parameters"] = {}  # an action without parameters has an empty schema
     return Action.objects.filter(workflow_id=workflow.pk).update(
-        **shared_fields(workflow), revision=F("revision") + 1, updated=timezone.now()
+        **values, revision=F("revision") + 1, updated=timezone.now()
     )
 
 

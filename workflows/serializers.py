@@ -148,5 +148,5 @@ class WorkflowUpdateSerializer(WorkflowWriteFields):
 
     def update(self, instance, validated_data):
         instance = super().update(instance, validated_data)
-        follow_workflow(instance)  # its companion action, when it is action-linked
+        follow_workflow(instance, validated_data)  # its companion action, when it is action-linked
         return instance
