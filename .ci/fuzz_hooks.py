@@ -18,7 +18,7 @@ from schemathesis.core.parameters import ParameterLocation
 # The pack the script creates for workflow creates to land in; the fuzzer must not delete it.
 ANCHOR_PACK = os.environ.get("FUZZ_ANCHOR_PACK", "fuzz")
 COUNTS_FILE = os.environ.get("FUZZ_COUNTS_FILE")
-CREATES = {"create_pack", "create_workflow"}
+CREATES = {"create_pack", "create_workflow", "create_action"}
 _lock = threading.Lock()
 
 DEFINITIONS = [
@@ -82,6 +82,27 @@ def _fix_workflow(body: dict, current_ref: str | None) -> None:
             body[key] = _pick(PARAM_SCHEMAS, seed)  # must be a valid JSON Schema of an object
 
 
+def _fix_action(body: dict, current_ref: str | None) -> None:
+    if current_ref is not None:
+        for key, value in (("ref", current_ref), ("pack_ref", current_ref.partition(".")[0])):
+            if key in body:
+                body[key] = value  # may be sent on update, but only unchanged
+    elif isinstance(body.get("ref"), str):
+        body["pack_ref"] = ANCHOR_PACK  # an existing pack; the ref starts with its pack's ref
+        body["ref"] = f"{ANCHOR_PACK}.{body['ref'].partition('.')[2]}"
+    # A runner (runner_type or runtime_ref) with a script entry point inside actions/;
+    # `builtin` is the core pack's only.
+    body.pop("runtime_ref", None)
+    if current_ref is None or "runner_type" in body:
+        body["runner_type"] = "python"
+    if current_ref is None or "entrypoint" in body:
+        body["entrypoint"] = "run.py"
+    seed = str(body.get("ref", current_ref or ""))
+    for key in ("param_schema", "out_schema"):
+        if body.get(key) is not None:
+            body[key] = _pick([schema for schema in PARAM_SCHEMAS if schema is not None], seed)
+
+
 @schemathesis.hook
 def map_case(context, case):
     operation = _operation_id(context)
@@ -92,6 +113,8 @@ def map_case(context, case):
         _fix_pack(case.body, current if operation != "create_pack" else None)
     elif operation in ("create_workflow", "update_workflow", "partial_update_workflow"):
         _fix_workflow(case.body, current if operation != "create_workflow" else None)
+    elif operation in ("create_action", "update_action", "partial_update_action"):
+        _fix_action(case.body, current if operation != "create_action" else None)
     return case
 
 

@@ -1,6 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from actions.rules import runner_problems, validate_timeout
 from attune.fields import TagsField
 from attune.models import Revisioned
 from attune.validators import validate_param_schema, validate_workflow_ref
@@ -48,7 +49,7 @@ class Action(Revisioned):
     )
     output_format = models.CharField(max_length=8, choices=OutputFormat.choices, default=OutputFormat.TEXT)
     # Seconds; null means ATTUNE_DEFAULT_ACTION_TIMEOUT.
-    timeout = models.PositiveIntegerField(null=True, blank=True)
+    timeout = models.PositiveIntegerField(null=True, blank=True, validators=[validate_timeout])
     tags = TagsField()
     # Set for the companion action of an action-linked workflow (runner_type `workflow`).
     workflow = models.OneToOneField(
@@ -76,8 +77,10 @@ class Action(Revisioned):
         errors = {}
         if self.pack_id and self.ref and not self.ref.startswith(f"{self.pack.ref}."):
             errors["ref"] = f"Action ref must start with its pack's ref: '{self.pack.ref}.<name>'."
-        if self.runner_type != self.RunnerType.WORKFLOW and not self.entry_point:
-            errors["entry_point"] = f"A '{self.runner_type}' action needs an entry_point."
+        if self.pack_id:
+            problems = runner_problems(self.pack.ref, self.runner_type, self.entry_point)
+            if problems:
+                errors["entry_point"] = problems
         if (self.runner_type == self.RunnerType.WORKFLOW) != (self.workflow_id is not None):
             errors["workflow"] = "Exactly the actions of runner_type 'workflow' have a workflow."
         if errors:

@@ -177,7 +177,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"ExecutionStatus": "executions.models.Status"},
+    "ENUM_NAME_OVERRIDES": {
+        "ExecutionStatus": "executions.models.Status",
+        # An action's runner type; the API creates every kind but `workflow` (actions.serializers).
+        "RunnerTypeEnum": "actions.models.Action.RunnerType",
+        "WritableRunnerTypeEnum": ["python", "shell", "builtin"],
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "attune.schema.strip_trailing_slashes",

@@ -7,6 +7,7 @@ from attune.health import HealthView
 api_v1 = [
     path("", include("packs.urls")),
     path("", include("workflows.urls")),
+    path("", include("actions.urls")),
     path("", include("executions.urls")),
 ]
 

@@ -6,6 +6,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 
+from actions.rules import CORE_PACK_REF
 from attune.admin_forms import PrettyJSONField, TagsFormField, WriteOnlyTextarea
 from attune.admin_guard import RevisionGuardedAdmin, RevisionGuardedForm
 from attune.validators import secret_keys
@@ -116,6 +117,12 @@ class PackAdmin(RevisionGuardedAdmin):
         if not request.user.is_superuser:
             form.base_fields.pop("secret_values", None)
         return form
+
+    def has_delete_permission(self, request, obj=None):
+        # Also checked per row by the bulk "delete selected" action.
+        if obj is not None and obj.ref == CORE_PACK_REF:
+            return False  # shipped with the server (actions.rules.protect_core)
+        return super().has_delete_permission(request, obj)
 
     @admin.display(description="Manifest text")
     def manifest(self, pack):

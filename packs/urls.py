@@ -1,5 +1,6 @@
 from django.urls import re_path
 
+from actions.views import PackActionListView
 from attune.viewsets import OptionalSlashRouter
 from packs.views import PackViewSet
 from workflows.views import PackWorkflowListView
@@ -13,5 +14,6 @@ urlpatterns = [
         PackWorkflowListView.as_view(),
         name="pack-workflows",
     ),
+    re_path(r"^packs/(?P<pack_ref>[^/]+)/actions/?$", PackActionListView.as_view(), name="pack-actions"),
     *router.urls,
 ]

@@ -2,6 +2,7 @@ from django.db.models import Count, Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.exceptions import PermissionDenied
 
+from actions.rules import CorePackProtected, protect_core
 from attune import schema
 from attune.viewsets import EnvelopeModelViewSet
 from packs.filters import PackFilter
@@ -98,15 +99,23 @@ class PackViewSet(PackDiskActions, EnvelopeModelViewSet):
         return instance
 
     def check_destroy(self, pack):
-        # The workflows go with the pack, so deleting it is also deleting them.
-        if self.request.user.has_perm("workflows.delete_workflow"):
-            return
-        count = pack.workflows.count()
-        if count:
-            raise PermissionDenied(
-                f"Deleting pack '{pack.ref}' also deletes its {count} workflow(s), "
-                "which needs the workflows.delete_workflow permission"
-            )
+        try:
+            protect_core(pack.ref, "it cannot be deleted")
+        except CorePackProtected as exc:
+            raise PermissionDenied(str(exc)) from None
+        # The workflows and actions go with the pack, so deleting it is also deleting them.
+        for rows, permission in (
+            (pack.workflows, "workflows.delete_workflow"),
+            (pack.actions, "actions.delete_action"),
+        ):
+            if self.request.user.has_perm(permission):
+                continue
+            count = rows.count()
+            if count:
+                raise PermissionDenied(
+                    f"Deleting pack '{pack.ref}' also deletes its {count} {rows.model._meta.verbose_name}(s), "
+                    f"which needs the {permission} permission"
+                )
 
     def deleted_message(self, instance, deleted):
         count = deleted.get(Workflow._meta.label, 0)

@@ -74,7 +74,7 @@ def anon_client():
 
 @pytest.fixture
 def make_pack(db):
-    def make(ref="core", **fields):
+    def make(ref="demo", **fields):
         fields.setdefault("label", ref.title())
         fields.setdefault("version", "1.0.0")
         return Pack.objects.create(ref=ref, **fields)
@@ -84,7 +84,7 @@ def make_pack(db):
 
 @pytest.fixture
 def make_workflow(db, make_pack):
-    def make(ref="core.echo_flow", pack=None, **fields):
+    def make(ref="demo.echo_flow", pack=None, **fields):
         pack_ref = ref.split(".")[0]
         if pack is None:
             pack = Pack.objects.filter(ref=pack_ref).first() or make_pack(pack_ref)

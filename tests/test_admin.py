@@ -11,7 +11,7 @@ from workflows.models import Workflow
 
 def workflow_form(pack, **overrides):
     data = {
-        "ref": "core.new_flow",
+        "ref": "demo.new_flow",
         "pack": pack.pk,
         "label": "New flow",
         "description": "",
@@ -38,20 +38,20 @@ def workflow_form(pack, **overrides):
     ],
 )
 def test_admin_pages_render(admin_browser, make_workflow, path):
-    make_workflow("core.flow", tags=["x"])
+    make_workflow("demo.flow", tags=["x"])
     response = admin_browser.get(path)
     assert response.status_code == 200
     assert b"Attune administration" in response.content
 
 
 def test_change_pages_render_with_pretty_json(admin_browser, make_workflow):
-    workflow = make_workflow("core.flow", param_schema={"host": {"type": "string"}})
+    workflow = make_workflow("demo.flow", param_schema={"host": {"type": "string"}})
     page = admin_browser.get(f"/admin/workflows/workflow/{workflow.pk}/change/")
     assert page.status_code == 200
     assert b"&quot;tasks&quot;: [\n" in page.content  # indented JSON
     pack_page = admin_browser.get(f"/admin/packs/pack/{workflow.pack_id}/change/")
     assert pack_page.status_code == 200
-    assert b"core.flow" in pack_page.content  # the read-only workflow inline
+    assert b"demo.flow" in pack_page.content  # the read-only workflow inline
     assert f"/admin/workflows/workflow/{workflow.pk}/change/".encode() in pack_page.content
 
 
@@ -66,18 +66,18 @@ def test_workflow_changelist_has_no_n_plus_one(admin_browser, make_pack, django_
 
 
 def test_pack_changelist_shows_workflow_counts(admin_browser, make_workflow):
-    make_workflow("core.one")
-    make_workflow("core.two")
+    make_workflow("demo.one")
+    make_workflow("demo.two")
     response = admin_browser.get("/admin/packs/pack/")
     assert response.status_code == 200
     assert b'<td class="field-workflow_count">2</td>' in response.content
 
 
 def test_admin_creates_a_valid_workflow_with_normalised_tags(admin_browser, make_pack):
-    pack = make_pack("core")
+    pack = make_pack("demo")
     response = admin_browser.post("/admin/workflows/workflow/add/", workflow_form(pack))
     assert response.status_code == 302
-    workflow = Workflow.objects.get(ref="core.new_flow")
+    workflow = Workflow.objects.get(ref="demo.new_flow")
     assert workflow.tags == ["a", "b"]
     assert workflow.definition == DEFINITION
     assert workflow.param_schema is None
@@ -106,7 +106,7 @@ def test_admin_creates_a_valid_workflow_with_normalised_tags(admin_browser, make
     ],
 )
 def test_admin_rejects_what_the_api_rejects(admin_browser, make_pack, overrides, message):
-    pack = make_pack("core")
+    pack = make_pack("demo")
     response = admin_browser.post("/admin/workflows/workflow/add/", workflow_form(pack, **overrides))
     assert response.status_code == 200  # the form again, with errors
     assert message in response.content
@@ -114,8 +114,8 @@ def test_admin_rejects_what_the_api_rejects(admin_browser, make_pack, overrides,
 
 
 def test_admin_edit_with_invalid_definition_keeps_the_stored_one(admin_browser, make_workflow):
-    workflow = make_workflow("core.flow")
-    data = workflow_form(workflow.pack, ref="core.flow", definition=json.dumps({"tasks": "nope"}))
+    workflow = make_workflow("demo.flow")
+    data = workflow_form(workflow.pack, ref="demo.flow", definition=json.dumps({"tasks": "nope"}))
     response = admin_browser.post(f"/admin/workflows/workflow/{workflow.pk}/change/", data)
     assert response.status_code == 200
     workflow.refresh_from_db()
@@ -143,7 +143,7 @@ def test_admin_rejects_pack_config_that_breaks_its_schema(admin_browser):
     response = admin_browser.post("/admin/packs/pack/add/", data)
     assert response.status_code == 200
     assert b"Does not match conf_schema" in response.content
-    assert not Pack.objects.exists()
+    assert not Pack.objects.exclude(ref="core").exists()
     data["config"] = json.dumps({"port": 8080})
     assert admin_browser.post("/admin/packs/pack/add/", data).status_code == 302
     assert Pack.objects.get(ref="slack").config == {"port": 8080}
@@ -153,8 +153,8 @@ def test_admin_rejects_pack_config_that_breaks_its_schema(admin_browser):
     "action, before, after", [("enable_workflows", False, True), ("disable_workflows", True, False)]
 )
 def test_bulk_enable_and_disable(admin_browser, make_workflow, action, before, after):
-    chosen = [make_workflow(f"core.w{i}", enabled=before) for i in range(2)]
-    untouched = make_workflow("core.other", enabled=before)
+    chosen = [make_workflow(f"demo.w{i}", enabled=before) for i in range(2)]
+    untouched = make_workflow("demo.other", enabled=before)
     response = admin_browser.post(
         "/admin/workflows/workflow/",
         {"action": action, "_selected_action": [w.pk for w in chosen]},
@@ -168,7 +168,7 @@ def test_bulk_enable_and_disable(admin_browser, make_workflow, action, before, a
 
 
 def test_admin_lists_definition_problems_with_their_line(admin_browser, make_pack):
-    pack = make_pack("core")
+    pack = make_pack("demo")
     text = '{\n  "version": "1.0.0",\n  "tasks": [\n    {"name": "a", "action": "core.echo", "on_sucess": "b"}\n  ]\n}'
     response = admin_browser.post("/admin/workflows/workflow/add/", workflow_form(pack, definition=text))
     assert response.status_code == 200
@@ -177,7 +177,7 @@ def test_admin_lists_definition_problems_with_their_line(admin_browser, make_pac
 
 
 def test_admin_saves_the_normalised_definition_and_shows_warnings(admin_browser, make_pack):
-    pack = make_pack("core")
+    pack = make_pack("demo")
     definition = {
         "version": "1.0.0",
         "tasks": [
@@ -192,12 +192,12 @@ def test_admin_saves_the_normalised_definition_and_shows_warnings(admin_browser,
     assert response.status_code == 200
     assert b"W107-status-guarded-cycle at /tasks/1/next/0/do/0" in response.content
     assert b"Warning: " in response.content
-    stored = Workflow.objects.get(ref="core.new_flow").definition
+    stored = Workflow.objects.get(ref="demo.new_flow").definition
     assert stored["tasks"][0]["next"] == [{"do": ["poll"]}]
 
 
 def test_workflow_change_page_shows_the_task_graph_picture(admin_browser, make_workflow):
-    workflow = make_workflow("core.flow")
+    workflow = make_workflow("demo.flow")
     page = admin_browser.get(f"/admin/workflows/workflow/{workflow.pk}/change/")
     assert page.status_code == 200
     assert b'<svg xmlns="http://www.w3.org/2000/svg"' in page.content

@@ -11,7 +11,7 @@ from workflows.models import Workflow
 
 @pytest.fixture
 def flow(make_workflow):
-    return make_workflow("core.flow", label="Original")
+    return make_workflow("demo.flow", label="Original")
 
 
 def change_url(workflow):

@@ -216,8 +216,8 @@ RULES = [
     ("PackCreateRequest", "version", validate_semver),
 ]
 SAMPLES = [
-    "core",
-    "core.run",
+    "demo",
+    "demo.run",
     "a-b_c.X-1",
     "1.0.0",
     "1.2.3-rc.1+build.5",
@@ -283,14 +283,14 @@ def test_validate_takes_any_json_value_but_null(spec):
 
 @pytest.mark.parametrize("path", ["/api/v1/packs", "/api/v1/workflows"])
 def test_a_number_is_not_a_string(api_client, path):
-    response = api_client.post(path, {"ref": "core", "label": 5, "version": "1.0.0"}, format="json")
+    response = api_client.post(path, {"ref": "demo", "label": 5, "version": "1.0.0"}, format="json")
     assert response.status_code == 400
     assert response.json()["details"]["label"] == ["Not a valid string."]
 
 
 def test_a_number_written_as_a_string_is_a_string(api_client):
     response = api_client.post(
-        "/api/v1/packs", {"ref": "core", "label": "5", "version": "1.0.0"}, format="json"
+        "/api/v1/packs", {"ref": "demo", "label": "5", "version": "1.0.0"}, format="json"
     )
     assert response.status_code == 201
     assert response.json()["data"]["label"] == "5"

@@ -4,6 +4,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from actions.companions import follow_enabled, follow_workflow
 from attune.admin_forms import PrettyJSONField, TagsFormField
 from attune.admin_guard import RevisionGuardedAdmin, RevisionGuardedForm
 from attune.yamlio import YamlError, load_yaml
@@ -69,6 +70,7 @@ class WorkflowAdmin(RevisionGuardedAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
+        follow_workflow(obj)  # its companion action, when it is action-linked
         for warning in getattr(form, "definition_warnings", []):
             self.message_user(request, f"Warning: {warning}", messages.WARNING)
 
@@ -90,6 +92,7 @@ class WorkflowAdmin(RevisionGuardedAdmin):
         self._set_enabled(request, queryset, False)
 
     def _set_enabled(self, request, queryset, enabled: bool):
+        follow_enabled(queryset, enabled)
         count = queryset.update(enabled=enabled, revision=F("revision") + 1, updated=timezone.now())
         state = "enabled" if enabled else "disabled"
         self.message_user(request, f"{count} workflow(s) {state}.", messages.SUCCESS)

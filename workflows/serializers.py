@@ -1,6 +1,9 @@
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, PermissionDenied
 
+from actions.companions import follow_workflow
+from actions.models import Action
+from actions.rules import CorePackProtected, protect_core
 from attune.api import DefinitionInvalid
 from attune.serializers import JSONObjectField, StrictCharField, StrictWriteSerializer, TagListField
 from attune.validators import validate_pack_ref
@@ -83,7 +86,12 @@ class WorkflowWriteFields(StrictWriteSerializer):
         if "definition" in attrs or "param_schema" in attrs:
             definition = attrs.get("definition", getattr(self.instance, "definition", None))
             param_schema = attrs.get("param_schema", getattr(self.instance, "param_schema", None))
-            report = check_definition(definition, param_schema=param_schema, workflow_exists=workflow_exists)
+            report = check_definition(
+                definition,
+                param_schema=param_schema,
+                workflow_exists=workflow_exists,
+                known_actions=known_actions,
+            )
             if report.errors:
                 raise DefinitionInvalid(report.diagnostics)
             attrs["definition"] = report.definition  # stored in canonical form
@@ -109,12 +117,22 @@ class WorkflowCreateSerializer(WorkflowWriteFields):
         pack = Pack.objects.filter(ref=pack_ref).first()
         if pack is None:
             raise NotFound(f"Pack '{pack_ref}' not found")
+        try:
+            # Every migrate re-syncs the core pack from its files, which would prune it.
+            protect_core(pack.ref, "no workflow can be added to it")
+        except CorePackProtected as exc:
+            raise PermissionDenied(str(exc)) from None
         attrs["pack"] = pack
         return super().validate(attrs)
 
 
 def workflow_exists(ref: str) -> bool:
     return Workflow.objects.filter(ref=ref).exists()
+
+
+def known_actions(refs: set[str]) -> set[str]:
+    """Which of `refs` name an action (W402 warns of the others)."""
+    return set(Action.objects.filter(ref__in=refs).values_list("ref", flat=True))
 
 
 class WorkflowUpdateSerializer(WorkflowWriteFields):
@@ -127,3 +145,8 @@ class WorkflowUpdateSerializer(WorkflowWriteFields):
         model = Workflow
         fields = WRITE_FIELDS
         immutable_fields = ("ref", "pack_ref")
+
+    def update(self, instance, validated_data):
+        instance = super().update(instance, validated_data)
+        follow_workflow(instance, validated_data)  # its companion action, when it is action-linked
+        return instance

@@ -33,7 +33,7 @@ def not_loaded_notes(reader: PackReader) -> list[str]:
     folders = sorted(
         e.name for e in root.iterdir() if e.is_dir() and not e.is_symlink() and e.name in NOT_LOADED_DIRS
     )
-    notes = [f"{name}/: not loaded yet (this version stores workflows only)" for name in folders]
+    notes = [f"{name}/: not loaded yet (this version stores workflows and actions only)" for name in folders]
     for name in folders:
         if name in COMPONENT_DIRS:
             notes += _unparsable(reader, name)

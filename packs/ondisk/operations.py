@@ -12,6 +12,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from actions.core import CORE_PACK_DIR
+from actions.rules import CORE_PACK_REF
 from packs.models import Pack
 from packs.ondisk import archive
 from packs.ondisk.loader import PackInvalid, PackSpec, Problem, read_pack
@@ -35,15 +37,19 @@ class PruneNotAllowed(Exception):
 
 
 def deletion_guard(user):
-    """A plan check: pruning workflows needs the workflow delete permission, as deleting does."""
+    """A plan check: pruning workflows or actions needs their delete permission, as deleting does."""
 
     def check(plan: PackPlan) -> None:
-        deleted = plan.count(DELETE)
-        if deleted and not user.has_perm("workflows.delete_workflow"):
-            raise PruneNotAllowed(
-                f"Pack '{plan.ref}': the plan deletes {deleted} workflow(s) no longer on disk, "
-                "which needs the workflows.delete_workflow permission"
-            )
+        for of, permission in (
+            ("workflows", "workflows.delete_workflow"),
+            ("actions", "actions.delete_action"),
+        ):
+            deleted = plan.count(DELETE, of)
+            if deleted and not user.has_perm(permission):
+                raise PruneNotAllowed(
+                    f"Pack '{plan.ref}': the plan deletes {deleted} {of[:-1]}(s) no longer on disk, "
+                    f"which needs the {permission} permission"
+                )
 
     return check
 
@@ -69,6 +75,8 @@ def resolve_in_packs_dir(path: str) -> Path:
 
 def read_registered(pack: Pack) -> PackSpec:
     """Re-read a pack from the directory it was loaded from (which must be in the packs dir)."""
+    if pack.ref == CORE_PACK_REF:
+        return read_pack(CORE_PACK_DIR)  # shipped with the server, outside the packs directory
     if not pack.source_dir:
         raise PackInvalid(pack.ref, [Problem("pack.yaml", "this pack was not loaded from disk")], pack.ref)
     return read_pack(resolve_in_packs_dir(pack.source_dir))

@@ -54,8 +54,13 @@ class PlanSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=["create", "update", "unchanged"])
     fields = serializers.ListField(child=serializers.CharField(), help_text="Pack fields an update changes.")
     workflows = WorkflowChangeSerializer(many=True)
-    notes = serializers.ListField(child=serializers.CharField(), help_text="What was seen but not loaded.")
+    notes = serializers.ListField(
+        child=serializers.CharField(), help_text="What was seen but not loaded, and warnings (W401, W402)."
+    )
     source_dir = serializers.CharField()
+    actions = WorkflowChangeSerializer(
+        many=True, help_text="The pack's actions: runner actions, and each workflow action's companion."
+    )
 
 
 class RegisteredSerializer(serializers.Serializer):

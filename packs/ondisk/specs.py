@@ -42,6 +42,14 @@ class WorkflowSpec:
 
 
 @dataclass
+class ActionSpec:
+    ref: str
+    # Action field -> value; `workflow_ref` names the workflow of a `workflow` action.
+    fields: dict
+    origin: Problem | None = None  # where the ref is written (file, line, column); no message
+
+
+@dataclass
 class PackSpec:
     ref: str
     fields: dict  # Pack field -> value; `config` only when the manifest gives one
@@ -51,3 +59,6 @@ class PackSpec:
     # Workflows that `type: workflow` tasks run and that are not in this pack: the sync
     # looks them up in the database (issue W401 warnings for the missing ones).
     external_workflows: dict[str, str] = field(default_factory=dict)  # ref -> where it is used
+    actions: list[ActionSpec] = field(default_factory=list)
+    # Actions that `type: action` tasks run and that are not in this pack (W402 likewise).
+    external_actions: dict[str, str] = field(default_factory=dict)  # ref -> where it is used

@@ -1,7 +1,7 @@
 """Make the database agree with packs read from disk: plan first, then apply.
 
-`plan_pack` compares a PackSpec with the rows it would replace and says, per workflow,
-create / update (which fields) / unchanged / delete. `load_packs` applies the plans of
+`plan_pack` compares a PackSpec with the rows it would replace and says, per workflow and
+per action (packs.ondisk.action_sync), create / update (which fields) / unchanged / delete. `load_packs` applies the plans of
 several packs in one transaction with bulk writes: any problem and nothing is written.
 A second load of unchanged files writes no row.
 """
@@ -12,8 +12,12 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from actions.core import is_core_pack_dir
+from actions.models import Action
+from actions.rules import CORE_PACK_REF
 from attune import validators
 from packs.models import Pack
+from packs.ondisk import action_sync
 from packs.ondisk.specs import PackInvalid, PackSpec, Problem
 from workflows.models import Workflow
 
@@ -35,6 +39,8 @@ MANIFEST_DEFAULTS = {
 
 @dataclass
 class WorkflowChange:
+    """One row's change in a plan (a workflow's, or an action's in `PackPlan.actions`)."""
+
     ref: str
     action: str
     fields: list[str] = field(default_factory=list)
@@ -49,20 +55,24 @@ class PackPlan:
     workflows: list[WorkflowChange] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     source_dir: str = ""
+    actions: list[WorkflowChange] = field(default_factory=list)
 
-    def count(self, action: str) -> int:
-        return sum(1 for change in self.workflows if change.action == action)
+    def count(self, action: str, of: str = "workflows") -> int:
+        return sum(1 for change in getattr(self, of) if change.action == action)
 
     @property
     def rows_written(self) -> int:
         pack_rows = 0 if self.action == UNCHANGED else 1
-        return pack_rows + sum(1 for change in self.workflows if change.action != UNCHANGED)
+        changes = [*self.workflows, *self.actions]
+        return pack_rows + sum(1 for change in changes if change.action != UNCHANGED)
 
     def summary(self) -> str:
-        counts = ", ".join(
-            f"{self.count(action)} {PAST[action]}" for action in (CREATE, UPDATE, DELETE, UNCHANGED)
-        )
-        return f"pack {self.ref} {PAST[self.action]}; workflows: {counts}"
+        def counts(of):
+            return ", ".join(
+                f"{self.count(action, of)} {PAST[action]}" for action in (CREATE, UPDATE, DELETE, UNCHANGED)
+            )
+
+        return f"pack {self.ref} {PAST[self.action]}; workflows: {counts('workflows')}; actions: {counts('actions')}"
 
     def lines(self) -> list[str]:
         """The plan as a person reads it, one change per line."""
@@ -73,6 +83,9 @@ class PackPlan:
         for change in self.workflows:
             detail = f" ({', '.join(change.fields)})" if change.fields else ""
             lines.append(f"  {change.action:<9} {change.ref}{detail}")
+        for change in self.actions:
+            detail = f" ({', '.join(change.fields)})" if change.fields else ""
+            lines.append(f"  {change.action:<9} action {change.ref}{detail}")
         lines += [f"  note: {note}" for note in self.notes]
         return lines
 
@@ -99,6 +112,16 @@ def _check_ownership(spec: PackSpec, pack: Pack | None) -> None:
         problems.append(Problem(origin.file, message, origin.line, origin.column, ref))
     if problems:
         raise PackInvalid(spec.source_dir, problems, spec.ref)
+
+
+def _check_core(spec: PackSpec) -> None:
+    """The core pack is loaded only from the directory shipped with the server."""
+    if spec.ref == CORE_PACK_REF and not is_core_pack_dir(spec.source_dir):
+        message = (
+            "ref 'core' is the core pack shipped with the server: it cannot be replaced or "
+            "loaded from another directory (give this pack another ref)"
+        )
+        raise PackInvalid(spec.source_dir, [Problem("pack.yaml", message)], spec.ref)
 
 
 def _settle_config(pack: Pack | None, pack_fields: dict) -> list[str]:
@@ -130,12 +153,19 @@ def plan_pack(spec: PackSpec, prune: bool = True) -> tuple[PackPlan, dict]:
     """Compare `spec` with the database; return the plan and what applying it needs."""
     # Locked, with its workflows, until the load commits: an API write in between would be
     # overwritten by a plan made before it, and a row deleted meanwhile must not be updated.
+    _check_core(spec)
     pack = Pack.objects.select_for_update().filter(ref=spec.ref).first()
     _check_ownership(spec, pack)
+    action_sync.check_action_ownership(spec, pack)
     # Disk is the source of truth: a key the manifest drops goes back to its default
     # (config excepted, see _settle_config).
     pack_fields = {**MANIFEST_DEFAULTS, **spec.fields}
-    notes = [*spec.notes, *_settle_config(pack, pack_fields), *_unknown_workflow_notes(spec)]
+    notes = [
+        *spec.notes,
+        *_settle_config(pack, pack_fields),
+        *_unknown_workflow_notes(spec),
+        *action_sync.unknown_action_notes(spec),
+    ]
     existing = {w.ref: w for w in pack.workflows.select_for_update()} if pack else {}
     plan = PackPlan(spec.ref, CREATE if pack is None else UPDATE, notes=notes, source_dir=spec.source_dir)
     if pack is not None:
@@ -156,7 +186,12 @@ def plan_pack(spec: PackSpec, prune: bool = True) -> tuple[PackPlan, dict]:
             plan.workflows.append(WorkflowChange(ref, DELETE if prune else UNCHANGED, id=current.pk))
             if not prune:
                 plan.notes.append(f"{ref}: not on disk, kept (--no-prune)")
-    return plan, {"pack": pack, "pack_fields": pack_fields, "existing": existing}
+    plan.actions, existing_actions, action_notes = action_sync.plan_actions(
+        spec, pack, prune, WorkflowChange, existing
+    )
+    plan.notes += action_notes
+    context = {"pack": pack, "pack_fields": pack_fields, "existing": existing, "actions": existing_actions}
+    return plan, context
 
 
 def apply_plan(spec: PackSpec, plan: PackPlan, context: dict) -> Pack:
@@ -179,7 +214,13 @@ def apply_plan(spec: PackSpec, plan: PackPlan, context: dict) -> Pack:
         change.id = workflow.pk
     _bulk_update(context["existing"], specs, by_action[UPDATE])
     if by_action[DELETE]:
+        # An action file that turned from a workflow action into a runner action keeps its
+        # row: unlinked first, so the workflow's delete does not cascade to it.
+        relinked = [c.id for c in plan.actions if c.action == UPDATE and "workflow" in c.fields]
+        Action.objects.filter(pk__in=relinked).update(workflow=None)
         Workflow.objects.filter(pk__in=[c.id for c in by_action[DELETE]]).delete()
+    workflow_ids = {change.ref: change.id for change in plan.workflows if change.action != DELETE}
+    action_sync.apply_actions(spec, pack, plan.actions, context["actions"], workflow_ids)
     return pack
 
 

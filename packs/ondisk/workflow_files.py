@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 
 from attune import validators
 from attune.yamlio import YamlDocument
+from packs.ondisk.action_files import check_unique_action_refs, companion_action, read_runner_action
 from packs.ondisk.not_loaded import not_loaded_notes
 from packs.ondisk.reader import PackReader, boolean_rule, text_rule
 from packs.ondisk.specs import PackSpec, Problem, WorkflowSpec
@@ -32,16 +33,21 @@ EXECUTION_TOKENS_NOTE = (
 
 
 def read_workflows(reader: PackReader, pack: PackSpec) -> tuple[list[WorkflowSpec], list[str]]:
-    specs, notes = [], []
+    """The pack's workflows; its actions (runner and companion) go to `pack.actions`."""
+    specs, actions, notes = [], [], []
     for relative in _yaml_files(reader.root, "actions"):
-        spec, found = _action_workflow(reader, pack, relative)
+        spec, action, found = _action_file(reader, pack, relative)
         specs += [spec] if spec else []
+        actions += [action] if action else []
         notes += found
     for relative in _yaml_files(reader.root, "workflows"):
         spec = _standalone_workflow(reader, pack, relative)
         specs += [spec] if spec else []
     _check_unique_refs(reader, specs)
+    check_unique_action_refs(reader, actions)
+    pack.actions = actions
     pack.external_workflows = _external_workflows(specs)
+    pack.external_actions = _external_actions(specs, {action.ref for action in actions})
     notes += not_loaded_notes(reader)
     return specs, notes
 
@@ -57,13 +63,21 @@ def _yaml_files(root: Path, folder: str) -> list[str]:
     )
 
 
-def _action_workflow(reader: PackReader, pack: PackSpec, relative: str):
+def _action_file(reader: PackReader, pack: PackSpec, relative: str):
+    """(workflow spec, action spec, notes) of one action file: a runner action, or an
+    action-linked workflow with its companion `workflow` action."""
     source = reader.read(relative)
     doc = reader.parse_mapping(source) if source else None
     if doc is None:
-        return None, []
+        return None, None, []
     if "workflow_file" not in doc.data:
-        return None, [f"{relative}: action, not loaded yet (only workflow actions are)"]
+        notes = _attune_action_keys(reader, relative, doc, str(doc.data.get("ref") or ""))
+        return None, read_runner_action(reader, pack, relative, doc, source), notes
+    spec, notes = _action_workflow(reader, pack, relative, source, doc)
+    return spec, companion_action(spec) if spec else None, notes
+
+
+def _action_workflow(reader: PackReader, pack: PackSpec, relative: str, source, doc):
     ref = doc.data.get("ref")
     _check_keys(reader, relative, doc, ACTION_KEYS, str(ref or ""))
     notes = _attune_action_keys(reader, relative, doc, str(ref or ""))
@@ -258,6 +272,17 @@ def _external_workflows(specs: list[WorkflowSpec]) -> dict[str, str]:
         for task in _tasks(spec.fields["definition"].get("tasks") or []):
             action = task.get("action")
             if task.get("type") == "workflow" and isinstance(action, str) and action not in own:
+                external.setdefault(action, f"{spec.fields['source_path']} (task {task.get('name')})")
+    return external
+
+
+def _external_actions(specs: list[WorkflowSpec], own: set[str]) -> dict[str, str]:
+    """Action refs that action tasks (any type but `workflow`) name and this pack does not define."""
+    external = {}
+    for spec in specs:
+        for task in _tasks(spec.fields["definition"].get("tasks") or []):
+            action = task.get("action")
+            if task.get("type", "action") == "action" and isinstance(action, str) and action not in own:
                 external.setdefault(action, f"{spec.fields['source_path']} (task {task.get('name')})")
     return external
 

@@ -429,6 +429,86 @@ def cancel_an_execution(args):
     return execution_summary(data)
 
 
+# --- actions ----------------------------------------------------------------------------
+# Imported here, beside their cases, so each resource's section stands on its own.
+from attune.api_client.api.actions import (  # noqa: E402
+    create_action,
+    delete_action,
+    get_action,
+    list_actions,
+    list_actions_by_pack,
+    update_action,
+)
+
+ACTION_FIELDS = (
+    "id", "ref", "pack_ref", "label", "description", "entrypoint", "enabled", "timeout_seconds",
+    "workflow_def", "accesses_mcp", "reference_visibility",
+)  # fmt: skip
+
+
+def action_summary(data):
+    result = summary(data, *ACTION_FIELDS)
+    for name in ("pack", "is_adhoc", "param_schema", "out_schema"):
+        if hasattr(data, name):
+            result[name] = jsonable(getattr(data, name))
+    return result
+
+
+@case
+def list_actions_filtered(args):
+    filters = {key: args.get(key, UNSET) for key in ("q", "page", "page_size")}
+    page = parsed(
+        list_actions.sync_detailed(client=client(), **filters), 200, models.PaginatedResponseActionSummary
+    )
+    return {"items": [action_summary(item) for item in page.items], "pagination": page.pagination.to_dict()}
+
+
+@case
+def list_actions_of_pack(args):
+    filters = {key: args.get(key, UNSET) for key in ("q", "page", "page_size")}
+    answer = list_actions_by_pack.sync_detailed(args["pack_ref"], client=client(), **filters)
+    page = parsed(answer, 200, models.PaginatedResponseActionSummary)
+    assert all(item.pack_ref == args["pack_ref"] for item in page.items)
+    return {"refs": [item.ref for item in page.items], "pagination": page.pagination.to_dict()}
+
+
+@case
+def get_one_action(args):
+    data = parsed(
+        get_action.sync_detailed(args["ref"], client=client()), 200, models.GetActionResponse200
+    ).data
+    assert data.ref == args["ref"]
+    return action_summary(data)
+
+
+@case
+def create_an_action(args):
+    body = models.CreateActionRequest.from_dict(args["body"])
+    answer = create_action.sync_detailed(client=client(), body=body)
+    return action_summary(parsed(answer, 201, models.CreateActionResponse201).data)
+
+
+@case
+def update_an_action(args):
+    body = models.UpdateActionRequest.from_dict(args["body"])
+    answer = update_action.sync_detailed(args["ref"], client=client(), body=body)
+    return action_summary(parsed(answer, 200, models.UpdateActionResponse200).data)
+
+
+@case
+def delete_an_action(args):
+    answer = parsed(delete_action.sync_detailed(args["ref"], client=client()), 200, models.SuccessResponse)
+    assert answer.success is True
+    return {"message": answer.message}
+
+
+@case
+def delete_a_missing_action(args):
+    answer = delete_action.sync_detailed(args["ref"], client=client())
+    assert answer.parsed is None or not getattr(answer.parsed, "success", False), answer.content
+    return {"status": answer.status_code}
+
+
 def serve():
     """Answer requests from stdin until it closes; the SDK's own output goes to stderr."""
     replies = sys.stdout

@@ -78,7 +78,8 @@ def test_sync_action_applies_the_plan_and_shows_it(admin_browser, loaded):
             SUCCESS,
             "pack demo: unchanged"
             " |   update    demo.deploy (label, metadata_text, metadata_sha256)"
-            " |   delete    demo.nightly",
+            " |   delete    demo.nightly"
+            " |   update    action demo.deploy (label, source_text, source_sha256)",
         )
     ]
     assert rows() == {"demo.deploy": "Deploy v2"}
@@ -88,7 +89,11 @@ def test_sync_action_of_an_unchanged_pack_writes_nothing(admin_browser, loaded):
     before = list(Workflow.objects.order_by("ref").values_list("id", "updated"))
     response = sync_action(admin_browser, Pack.objects.get(ref="demo"))
     assert messages_of(response) == [
-        (SUCCESS, "pack demo: unchanged |   unchanged demo.deploy |   unchanged demo.nightly")
+        (
+            SUCCESS,
+            "pack demo: unchanged |   unchanged demo.deploy |   unchanged demo.nightly"
+            " |   unchanged action demo.deploy",
+        )
     ]
     assert list(Workflow.objects.order_by("ref").values_list("id", "updated")) == before
 
@@ -177,7 +182,7 @@ def test_upload_of_an_unsafe_archive_shows_the_error_and_writes_nothing(admin_br
     assert response.status_code == 200
     assert "member &#x27;../escape.yaml&#x27; leads outside the archive" in response.content.decode()
     assert list(packs_dir.iterdir()) == []
-    assert not Pack.objects.exists() and not Workflow.objects.exists()
+    assert not Pack.objects.exclude(ref="core").exists() and not Workflow.objects.exists()
 
 
 def test_upload_of_an_invalid_pack_lists_its_problems_and_writes_nothing(admin_browser, packs_dir):
@@ -189,7 +194,7 @@ def test_upload_of_an_invalid_pack_lists_its_problems_and_writes_nothing(admin_b
     ]
     assert b"The pack was not registered" in response.content
     assert list(packs_dir.iterdir()) == []
-    assert not Pack.objects.exists() and not Workflow.objects.exists()
+    assert not Pack.objects.exclude(ref="core").exists() and not Workflow.objects.exists()
 
 
 def test_upload_of_a_registered_ref_without_force_shows_the_conflict(admin_browser, packs_dir):
@@ -218,14 +223,14 @@ def test_upload_page_needs_the_add_permission(staff_browser, packs_dir):
     files = {"pack.yaml": MANIFEST, "workflows/nightly.yaml": NIGHTLY}
     assert browser.get(UPLOAD_PAGE).status_code == 403
     assert browser.post(UPLOAD_PAGE, {"file": archive(files)}).status_code == 403
-    assert list(packs_dir.iterdir()) == [] and not Pack.objects.exists()
+    assert list(packs_dir.iterdir()) == [] and not Pack.objects.exclude(ref="core").exists()
 
 
 def test_upload_with_force_needs_the_change_permission(staff_browser, packs_dir):
     browser = staff_browser(["packs.view_pack", "packs.add_pack"])
     files = {"pack.yaml": MANIFEST, "workflows/nightly.yaml": NIGHTLY}
     assert browser.post(UPLOAD_PAGE, {"file": archive(files), "force": "on"}).status_code == 403
-    assert list(packs_dir.iterdir()) == [] and not Pack.objects.exists()
+    assert list(packs_dir.iterdir()) == [] and not Pack.objects.exclude(ref="core").exists()
 
 
 # --- Change page --------------------------------------------------------------------------------

@@ -37,7 +37,7 @@ def test_create_pack_stores_every_field(api_client):
         "conf_schema": {"region": {"type": "string", "default": "eu-west-1"}},
         "config": {"region": "us-east-1"},
         "meta": {"author": "SRE"},
-        "dependencies": ["core"],
+        "dependencies": ["demo"],
         "runtime_deps": ["python"],
         "is_standard": True,
         "worker_selector": {"zone": "a"},
@@ -84,7 +84,7 @@ def test_create_pack_conflict(api_client, make_pack):
         ("meta", "text"),
         ("dependencies", ["Not A Ref"]),
         ("dependencies", ["slack"]),  # itself
-        ("dependencies", ["core", "core"]),
+        ("dependencies", ["demo", "demo"]),
         ("runtime_deps", [""]),
         ("worker_selector", {"zone": 1}),
         ("worker_tolerations", {"key": "x"}),
@@ -98,7 +98,7 @@ def test_create_pack_rejects_invalid_field(api_client, field, value):
     body = {"ref": "slack", "label": "Slack", "version": "1.0.0", field: value}
     error = assert_error(api_client.post(URL, body), 400, "VALIDATION_ERROR")
     assert field in error["details"], error
-    assert not Pack.objects.exists()
+    assert not Pack.objects.exclude(ref="core").exists()
 
 
 def test_create_pack_rejects_config_that_breaks_its_schema(api_client):
@@ -111,7 +111,7 @@ def test_create_pack_rejects_config_that_breaks_its_schema(api_client):
     }
     error = assert_error(api_client.post(URL, body), 400, "VALIDATION_ERROR")
     assert error["details"]["config"] == ["Does not match conf_schema: '/': 'token' is a required property."]
-    assert not Pack.objects.exists()
+    assert not Pack.objects.exclude(ref="core").exists()
 
 
 def test_get_pack_lists_its_workflows(api_client, make_workflow):
@@ -137,7 +137,12 @@ def test_list_packs_ordered_by_ref_with_counts(api_client, make_pack, make_workf
     make_workflow("alpha.one")
     make_workflow("alpha.two")
     body = api_client.get(URL).json()
-    assert [(p["ref"], p["workflow_count"]) for p in body["items"]] == [("alpha", 2), ("zeta", 0)]
+    # The core pack is installed by migrate, so every database has it.
+    assert [(p["ref"], p["workflow_count"]) for p in body["items"]] == [
+        ("alpha", 2),
+        ("core", 0),
+        ("zeta", 0),
+    ]
     assert set(body["items"][0]) == {
         "id",
         "ref",
@@ -150,7 +155,7 @@ def test_list_packs_ordered_by_ref_with_counts(api_client, make_pack, make_workf
         "created",
         "updated",
     }
-    assert body["pagination"]["total_items"] == 2
+    assert body["pagination"]["total_items"] == 3
 
 
 @pytest.mark.parametrize(
@@ -160,8 +165,8 @@ def test_list_packs_ordered_by_ref_with_counts(api_client, make_pack, make_workf
         ({"q": "CHAT messages"}, ["slack"]),  # every word must match, case-insensitively
         ({"q": "chat cloud"}, []),
         ({"search": "cloud"}, ["aws"]),  # alias
-        ({"q": "  "}, ["aws", "core", "slack"]),
-        ({"q": "50%"}, ["core"]),  # % is literal
+        ({"q": "  "}, ["aws", "core", "demo", "slack"]),  # core: installed by migrate
+        ({"q": "50%"}, ["demo"]),  # % is literal
         ({"tags": "cloud,chat"}, ["aws", "slack"]),
         ({"tags": "clou"}, []),
         ({"tags": "chat", "q": "aws"}, []),
@@ -170,7 +175,7 @@ def test_list_packs_ordered_by_ref_with_counts(api_client, make_pack, make_workf
 def test_list_packs_filters(api_client, make_pack, params, expected):
     make_pack("slack", label="Slack", description="Chat messages", tags=["chat"])
     make_pack("aws", label="AWS", description="Cloud things", tags=["cloud"])
-    make_pack("core", label="Core", description="50% of everything")
+    make_pack("demo", label="Demo", description="50% of everything")
     response = api_client.get(URL, params)
     assert response.status_code == 200
     assert [p["ref"] for p in response.json()["items"]] == expected
@@ -231,7 +236,7 @@ def test_update_pack_not_found(api_client):
 def test_delete_pack_cascades_to_its_workflows(api_client, make_workflow):
     make_workflow("slack.one")
     make_workflow("slack.two")
-    make_workflow("core.stays")
+    make_workflow("demo.stays")
     response = api_client.delete(f"{URL}/slack")
     assert response.status_code == 200
     assert response.json() == {
@@ -239,7 +244,7 @@ def test_delete_pack_cascades_to_its_workflows(api_client, make_workflow):
         "message": "Pack 'slack' deleted successfully with its 2 workflows",
     }
     assert not Pack.objects.filter(ref="slack").exists()
-    assert list(Workflow.objects.values_list("ref", flat=True)) == ["core.stays"]
+    assert list(Workflow.objects.values_list("ref", flat=True)) == ["demo.stays"]
 
 
 def test_delete_pack_not_found(api_client):
@@ -256,7 +261,7 @@ def test_pack_list_query_count_does_not_grow_with_rows(api_client, django_assert
     # user lookup + count + page (workflow_count is an annotation)
     with django_assert_num_queries(3):
         response = api_client.get(URL, {"page_size": 100})
-    assert [p["workflow_count"] for p in response.json()["items"]] == [1] * rows
+    assert [p["workflow_count"] for p in response.json()["items"]] == [0] + [1] * rows  # core first
 
 
 @pytest.mark.parametrize("rows", [1, 50])
@@ -316,6 +321,6 @@ def test_list_rows_match_the_summary_serializer(api_client, make_workflow):
 
     make_workflow("slack.flow")
     Pack.objects.filter(ref="slack").update(tags=["chat"], description="d")
-    item = api_client.get(URL).json()["items"][0]
+    item = api_client.get(URL, {"q": "slack"}).json()["items"][0]
     pack = Pack.objects.annotate(workflow_count=Count("workflows")).get(ref="slack")
     assert item == dict(PackSummarySerializer(pack).data)

@@ -55,8 +55,8 @@ def test_an_attune_pack_says_what_is_kept_but_not_applied():
         and note.endswith("(warning)")
         for note in notes
     ), notes
-    assert "caches/: not loaded yet (this version stores workflows only)" in notes
-    assert "permission_sets/: not loaded yet (this version stores workflows only)" in notes
+    assert "caches/: not loaded yet (this version stores workflows and actions only)" in notes
+    assert "permission_sets/: not loaded yet (this version stores workflows and actions only)" in notes
     # A parseable file of a directory not loaded gets no parse note.
     assert not any("does not parse" in note for note in notes)
 

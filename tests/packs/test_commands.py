@@ -21,9 +21,11 @@ def test_load_pack_prints_the_plan_and_a_summary(db, make_pack_dir):
     out = run("load_pack", str(pack_dir.path))
     assert "pack demo: create" in out
     assert "  create    demo.deploy" in out and "  create    demo.nightly" in out
+    assert "  create    action demo.deploy" in out  # the workflow action's companion action
     assert "note: sensors/: not loaded yet" in out
     assert out.strip().endswith(
-        "1 pack(s): pack demo created; workflows: 2 created, 0 updated, 0 deleted, 0 unchanged. wrote 3 row(s)."
+        "1 pack(s): pack demo created; workflows: 2 created, 0 updated, 0 deleted, 0 unchanged; "
+        "actions: 1 created, 0 updated, 0 deleted, 0 unchanged. wrote 4 row(s)."
     )
     assert Workflow.objects.filter(pack__ref="demo").count() == 2
 
@@ -39,8 +41,8 @@ def test_second_load_says_it_wrote_nothing(db, make_pack_dir):
 def test_dry_run_writes_nothing(db, make_pack_dir):
     pack_dir = make_pack_dir("demo").action_workflow("deploy")
     out = run("load_pack", "--dry-run", str(pack_dir.path))
-    assert "would write 2 row(s)." in out
-    assert not Pack.objects.exists()
+    assert "would write 3 row(s)." in out  # the pack, the workflow, its action
+    assert not Pack.objects.exclude(ref="core").exists()
 
 
 def test_no_prune_keeps_deleted_files_rows(db, make_pack_dir):
@@ -62,7 +64,7 @@ def test_all_loads_every_pack_under_a_directory(db, make_pack_dir, tmp_path):
     (root / "not-a-pack").mkdir()
     out = run("load_pack", "--all", str(root))
     assert "2 pack(s)" in out
-    assert sorted(Pack.objects.values_list("ref", flat=True)) == ["one", "two"]
+    assert sorted(Pack.objects.exclude(ref="core").values_list("ref", flat=True)) == ["one", "two"]
 
 
 def test_one_invalid_pack_means_nothing_is_written(db, make_pack_dir, tmp_path):
@@ -75,7 +77,7 @@ def test_one_invalid_pack_means_nothing_is_written(db, make_pack_dir, tmp_path):
     )
     with pytest.raises(CommandError, match="1 pack\\(s\\) invalid; nothing was written"):
         run("load_pack", "--all", str(root))
-    assert not Pack.objects.exists() and not Workflow.objects.exists()
+    assert not Pack.objects.exclude(ref="core").exists() and not Workflow.objects.exists()
 
 
 def test_load_pack_lists_problems_compiler_style(db, make_pack_dir, capsys):
@@ -103,9 +105,9 @@ def test_load_pack_needs_a_path(db):
 def test_validate_pack_passes_a_good_pack_without_writing(db, make_pack_dir):
     pack_dir = make_pack_dir("demo").action_workflow("deploy")
     out = run("validate_pack", str(pack_dir.path))
-    assert f"{pack_dir.path}: pack demo OK, 1 workflow(s)" in out
+    assert f"{pack_dir.path}: pack demo OK, 1 workflow(s), 1 action(s)" in out
     assert "1 pack(s) valid." in out
-    assert not Pack.objects.exists()
+    assert not Pack.objects.exclude(ref="core").exists()
 
 
 def test_validate_pack_fails_with_every_problem(db, make_pack_dir):
@@ -119,7 +121,7 @@ def test_validate_pack_fails_with_every_problem(db, make_pack_dir):
         call_command("validate_pack", str(bad.path), stdout=out)
     assert "workflows/one.yaml:1:8: W005-empty-list: 'tasks' must not be empty." in out.getvalue()
     assert "workflows/two.yaml:2:1: duplicate key 'a' (first defined on line 1)" in out.getvalue()
-    assert not Pack.objects.exists()
+    assert not Pack.objects.exclude(ref="core").exists()
 
 
 def test_load_pack_reports_progress_for_large_packs(db, make_pack_dir):

@@ -54,7 +54,7 @@ PACK_FIELDS = {
     "version": "2.0.0",
     "tags": ["new"],
     "meta": {"owner": "ops"},
-    "dependencies": ["core"],
+    "dependencies": ["demo"],
     "runtime_deps": ["requests"],
     "is_standard": True,
     "worker_selector": {"zone": "eu"},

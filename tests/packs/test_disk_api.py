@@ -38,7 +38,9 @@ def rows() -> dict:
 
 
 def packs_snapshot() -> list:
-    return list(Pack.objects.order_by("ref").values_list("ref", "label", "description", "updated"))
+    return list(
+        Pack.objects.exclude(ref="core").order_by("ref").values_list("ref", "label", "description", "updated")
+    )
 
 
 def changes(plan: dict) -> dict:
@@ -128,14 +130,14 @@ def test_register_refuses_a_path_outside_the_packs_dir(api_client, make_pack_dir
     body = assert_error(api_client.post(REGISTER, {"path": path}), 403, "FORBIDDEN")
     assert body["error"] == f"'{path}' is outside the packs directory (ATTUNE_PACKS_DIR)"
     assert str(packs_dir) not in json.dumps(body)  # where the directory is stays private
-    assert not Pack.objects.exists() and not Workflow.objects.exists()
+    assert not Pack.objects.exclude(ref="core").exists() and not Workflow.objects.exists()
 
 
 def test_register_refuses_a_symlink_in_the_packs_dir_that_leads_outside(api_client, make_pack_dir, packs_dir):
     outside = make_pack_dir("demo").standalone("nightly")
     (packs_dir / "demo").symlink_to(outside.path, target_is_directory=True)
     assert_error(api_client.post(REGISTER, {"path": "demo"}), 403, "FORBIDDEN")
-    assert not Pack.objects.exists() and not Workflow.objects.exists()
+    assert not Pack.objects.exclude(ref="core").exists() and not Workflow.objects.exists()
 
 
 def test_register_follows_a_symlink_that_stays_inside_the_packs_dir(api_client, make_pack_dir, packs_dir):
@@ -151,7 +153,7 @@ def test_register_lists_problems_per_file_with_line_and_column(api_client, make_
     pack.write("pack.yaml", 'ref: demo\nlabel: Demo\ndescription: x\nversion: "1.0.0"\nlabel: Again\n')
     body = assert_error(api_client.post(REGISTER, {"path": "demo"}), 400, "VALIDATION_ERROR")
     assert body["details"] == {"pack.yaml": ["5:1: duplicate key 'label' (first defined on line 2)"]}
-    assert not Pack.objects.exists() and not Workflow.objects.exists()
+    assert not Pack.objects.exclude(ref="core").exists() and not Workflow.objects.exists()
 
 
 def test_register_lists_every_broken_workflow_and_writes_none(api_client, make_pack_dir, packs_dir):
@@ -163,7 +165,7 @@ def test_register_lists_every_broken_workflow_and_writes_none(api_client, make_p
         "workflows/one.yaml": ["1:8: W005-empty-list: 'tasks' must not be empty."],
         "workflows/two.yaml": ["1:10: enabled: must be true or false"],
     }
-    assert not Pack.objects.exists() and not Workflow.objects.exists()
+    assert not Pack.objects.exclude(ref="core").exists() and not Workflow.objects.exists()
 
 
 def test_register_of_an_invalid_pack_leaves_the_registered_one_unchanged(api_client, registered):
@@ -176,7 +178,7 @@ def test_register_of_an_invalid_pack_leaves_the_registered_one_unchanged(api_cli
 
 def test_register_of_a_missing_directory_is_a_validation_error(api_client, packs_dir):
     assert_error(api_client.post(REGISTER, {"path": "nowhere"}), 400, "VALIDATION_ERROR")
-    assert not Pack.objects.exists()
+    assert not Pack.objects.exclude(ref="core").exists()
 
 
 @pytest.mark.parametrize("kind", ["symlink_loop", "name_too_long"])
@@ -192,7 +194,7 @@ def test_register_answers_a_path_the_filesystem_cannot_use_with_an_error_not_a_c
     codes = {400: "VALIDATION_ERROR", 403: "FORBIDDEN"}  # either is fair; a 500 is not
     assert response.status_code in codes, response.content
     assert_error(response, response.status_code, codes[response.status_code])
-    assert not Pack.objects.exists()
+    assert not Pack.objects.exclude(ref="core").exists()
 
 
 @pytest.mark.parametrize("ref", ["register", "upload"])
@@ -203,7 +205,7 @@ def test_create_pack_rejects_a_ref_the_disk_endpoints_use(api_client, ref):
         "VALIDATION_ERROR",
     )
     assert "reserved" in body["details"]["ref"][0]
-    assert not Pack.objects.exists()
+    assert not Pack.objects.exclude(ref="core").exists()
 
 
 def test_create_pack_accepts_a_ref_that_only_starts_like_a_reserved_one(api_client):
@@ -218,7 +220,7 @@ def test_a_pack_yaml_with_a_reserved_ref_is_refused(api_client, make_pack_dir, p
     pack.write("pack.yaml", f'ref: {ref}\nlabel: X\ndescription: x\nversion: "1.0.0"\n')
     body = assert_error(api_client.post(REGISTER, {"path": "demo"}), 400, "VALIDATION_ERROR")
     assert "reserved" in body["details"]["pack.yaml"][0]
-    assert not Pack.objects.exists()
+    assert not Pack.objects.exclude(ref="core").exists()
 
 
 # --- sync -------------------------------------------------------------------------------------
@@ -315,7 +317,7 @@ def test_sync_refuses_a_pack_yaml_whose_ref_changed(api_client, make_pack_dir, p
     pack.write("pack.yaml", 'ref: renamed\nlabel: Solo\ndescription: x\nversion: "1.0.0"\n')
     body = assert_error(api_client.post(sync_url("solo")), 400, "VALIDATION_ERROR")
     assert body["details"] == {"pack.yaml": ["ref is now 'renamed', but this pack is 'solo'"]}
-    assert list(Pack.objects.values_list("ref", "label")) == [("solo", "Solo")]
+    assert list(Pack.objects.exclude(ref="core").values_list("ref", "label")) == [("solo", "Solo")]
 
 
 def test_sync_refuses_a_source_dir_no_longer_inside_the_packs_dir(api_client, registered, settings, tmp_path):
@@ -456,7 +458,7 @@ def test_a_user_who_may_add_packs_can_register(make_user, demo):
 def test_a_user_who_may_only_change_packs_cannot_register(make_user, demo):
     client = client_for(make_user("changer", perms=["packs.change_pack"]))
     assert_error(client.post(REGISTER, {"path": "demo"}), 403, "FORBIDDEN")
-    assert not Pack.objects.exists()
+    assert not Pack.objects.exclude(ref="core").exists()
 
 
 def test_register_with_force_needs_the_change_permission(make_user, registered):
@@ -527,3 +529,24 @@ def test_sync_without_deletions_needs_only_the_pack_change_permission(make_user,
     changer = client_for(make_user("changer", perms=["packs.change_pack"]))
     assert changer.post(sync_url("demo")).status_code == 200
     assert rows()["demo.nightly"][1] == "Renamed"
+
+
+def test_sync_that_prunes_actions_needs_the_action_delete_permission(api_client, make_user, registered):
+    from actions.models import Action
+
+    registered.write("actions/run.sh", "echo\n")
+    registered.write("actions/ping.yaml", "ref: demo.ping\nrunner_type: shell\nentry_point: run.sh\n")
+    root = api_client
+    assert root.post(sync_url("demo")).status_code == 200
+    (registered.path / "actions/ping.yaml").unlink()
+    changer = client_for(make_user("changer", perms=["packs.change_pack", "workflows.delete_workflow"]))
+    body = assert_error(changer.post(sync_url("demo")), 403, "FORBIDDEN")
+    assert "actions.delete_action" in body["error"]
+    assert Action.objects.filter(ref="demo.ping").exists()
+    plan = root.get(plan_url("demo")).json()["data"]
+    assert {c["ref"]: c["action"] for c in plan["actions"]} == {
+        "demo.deploy": "unchanged",
+        "demo.ping": "delete",
+    }
+    assert root.post(sync_url("demo")).status_code == 200
+    assert not Action.objects.filter(ref="demo.ping").exists()

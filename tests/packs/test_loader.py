@@ -95,11 +95,9 @@ def test_unknown_manifest_keys_and_other_folders_are_noted(make_pack_dir):
     pack = make_pack_dir("demo")
     pack.write("pack.yaml", 'ref: demo\nlabel: D\ndescription: d\nversion: "1.0.0"\nflavour: mint\n')
     pack.write("sensors/watch.yaml", "x: 1\n")
-    pack.write("actions/echo.yaml", "ref: demo.echo\nrunner_type: shell\n")
     notes = read_pack(pack.path).notes
     assert "pack.yaml: key 'flavour' is not used" in notes
-    assert "sensors/: not loaded yet (this version stores workflows only)" in notes
-    assert "actions/echo.yaml: action, not loaded yet (only workflow actions are)" in notes
+    assert "sensors/: not loaded yet (this version stores workflows and actions only)" in notes
 
 
 # --- bad input: each names its file, with the line and column where YAML gives one ---------

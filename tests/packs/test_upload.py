@@ -86,7 +86,7 @@ def tree(directory) -> dict:
 def assert_nothing_left(packs_dir):
     """No staging directory, no pack directory, no row."""
     assert list(packs_dir.iterdir()) == []
-    assert not Pack.objects.exists() and not Workflow.objects.exists()
+    assert not Pack.objects.exclude(ref="core").exists() and not Workflow.objects.exists()
 
 
 # --- accepted archives ------------------------------------------------------------------------
@@ -355,7 +355,7 @@ def uploaded(api_client, packs_dir):
 
 def snapshot():
     return (
-        list(Pack.objects.values_list("ref", "description", "updated")),
+        list(Pack.objects.exclude(ref="core").values_list("ref", "description", "updated")),
         list(Workflow.objects.order_by("ref").values_list("ref", "label", "updated")),
     )
 
@@ -449,4 +449,13 @@ def test_upload_without_force_does_not_overwrite_a_directory_already_in_the_pack
     files_before = tree(existing)
     assert_error(upload(api_client, make_tar(PACK)), 409, "CONFLICT")
     assert tree(existing) == files_before
-    assert not Pack.objects.exists()
+    assert not Pack.objects.exclude(ref="core").exists()
+
+
+def test_an_uploaded_pack_named_core_is_refused_and_leaves_no_file(api_client, packs_dir):
+    manifest = b'ref: core\nlabel: Mine\nversion: "9.0.0"\n'
+    response = upload(api_client, make_tar({"pack.yaml": manifest}, name="core.tar.gz"), force="true")
+    body = assert_error(response, 400, "VALIDATION_ERROR")
+    assert "core pack shipped with the server" in body["details"]["pack.yaml"][0]
+    assert not (packs_dir / "core").exists()
+    assert Pack.objects.get(ref="core").version == "1.0.0"

@@ -92,14 +92,14 @@ def test_get_workflow_not_found(api_client):
 
 
 def test_list_workflows(api_client, make_workflow):
-    make_workflow("core.bravo", label="Bravo")
-    make_workflow("core.alpha", label="Alpha")
+    make_workflow("demo.bravo", label="Bravo")
+    make_workflow("demo.alpha", label="Alpha")
     make_workflow("ops.alpha", label="Alpha")
     response = api_client.get(URL)
     assert response.status_code == 200
     body = response.json()
     # Ordered by label, then ref.
-    assert [item["ref"] for item in body["items"]] == ["core.alpha", "ops.alpha", "core.bravo"]
+    assert [item["ref"] for item in body["items"]] == ["demo.alpha", "ops.alpha", "demo.bravo"]
     assert body["pagination"] == {
         "page": 1,
         "page_size": 50,
@@ -125,7 +125,7 @@ def test_list_workflows(api_client, make_workflow):
 def test_list_workflows_by_pack(api_client, make_workflow, make_pack):
     make_workflow("slack.one")
     make_workflow("slack.two")
-    make_workflow("core.other")
+    make_workflow("demo.other")
     make_pack("empty")
     response = api_client.get("/api/v1/packs/slack/workflows")
     assert response.status_code == 200
@@ -140,7 +140,7 @@ def test_list_workflows_by_pack(api_client, make_workflow, make_pack):
 def test_list_workflows_with_filters(api_client, make_workflow):
     make_workflow("slack.incident_response", tags=["incident"], label="Incident response")
     make_workflow("slack.incident_closed", tags=["incident"], enabled=False, label="Closed incident")
-    make_workflow("core.deploy", tags=["deploy"], label="Deploy")
+    make_workflow("demo.deploy", tags=["deploy"], label="Deploy")
     response = api_client.get(URL, {"enabled": "true", "tags": "incident", "search": "response"})
     assert response.status_code == 200
     assert [item["ref"] for item in response.json()["items"]] == ["slack.incident_response"]
@@ -258,8 +258,8 @@ def test_workflow_validation(api_client, make_pack):
 
 def test_create_rejects_ref_outside_its_pack(api_client, make_pack):
     make_pack("slack")
-    make_pack("core")
-    body = assert_error(api_client.post(URL, create_body(ref="core.flow")), 400, "VALIDATION_ERROR")
+    make_pack("demo")
+    body = assert_error(api_client.post(URL, create_body(ref="demo.flow")), 400, "VALIDATION_ERROR")
     assert body["details"]["ref"] == ["Workflow ref must start with its pack's ref: 'slack.<name>'."]
     assert not Workflow.objects.exists()
 
@@ -313,9 +313,9 @@ def test_update_clears_a_schema_sent_as_empty_object(api_client, make_workflow):
     assert stored.out_schema == {"b": {"type": "string"}}
 
 
-@pytest.mark.parametrize("field, value", [("ref", "slack.renamed"), ("pack_ref", "core")])
+@pytest.mark.parametrize("field, value", [("ref", "slack.renamed"), ("pack_ref", "demo")])
 def test_update_cannot_change_ref_or_pack(api_client, make_workflow, make_pack, field, value):
-    make_pack("core")
+    make_pack("demo")
     make_workflow("slack.flow", label="Before")
     body = assert_error(
         api_client.put(f"{URL}/slack.flow", {field: value, "label": "After"}), 400, "VALIDATION_ERROR"
@@ -485,7 +485,8 @@ def test_create_rejects_an_undeclared_parameter_with_its_diagnostic(api_client, 
         400,
         "VALIDATION_ERROR",
     )
-    (diagnostic,) = body["details"]["diagnostics"]
+    # slack.post_message is not loaded: a W402 warning beside the error.
+    (diagnostic,) = [d for d in body["details"]["diagnostics"] if d["severity"] == "error"]
     assert (diagnostic["code"], diagnostic["path"]) == ("W303-undeclared-parameter", "/tasks/0/input/channel")
     assert not Workflow.objects.exists()
 

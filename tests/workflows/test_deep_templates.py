@@ -18,8 +18,8 @@ def definition(template: str) -> dict:
 
 @pytest.mark.parametrize("template", DEEP.values(), ids=DEEP.keys())
 def test_a_write_with_a_deep_template_is_a_400_with_its_diagnostic(api_client, make_pack, template):
-    make_pack("core")
-    body = {"ref": "core.deep", "pack_ref": "core", "label": "Deep", "version": "1.0.0"}
+    make_pack("demo")
+    body = {"ref": "demo.deep", "pack_ref": "demo", "label": "Deep", "version": "1.0.0"}
     response = api_client.post(
         "/api/v1/workflows", {**body, "definition": definition(template)}, format="json"
     )
@@ -30,14 +30,14 @@ def test_a_write_with_a_deep_template_is_a_400_with_its_diagnostic(api_client, m
 
 
 def test_a_write_with_a_shallow_template_is_created_twin(api_client, make_pack):
-    make_pack("core")
-    body = {"ref": "core.deep", "pack_ref": "core", "label": "Deep", "version": "1.0.0"}
+    make_pack("demo")
+    body = {"ref": "demo.deep", "pack_ref": "demo", "label": "Deep", "version": "1.0.0"}
     template = "{{ ((parameters.x.a.b)) }}"
     response = api_client.post(
         "/api/v1/workflows", {**body, "definition": definition(template)}, format="json"
     )
     assert response.status_code == 201, response.content
-    assert Workflow.objects.filter(ref="core.deep").exists()
+    assert Workflow.objects.filter(ref="demo.deep").exists()
 
 
 @pytest.mark.parametrize("template", DEEP.values(), ids=DEEP.keys())

@@ -111,8 +111,8 @@ def test_graph_of_a_stored_workflow(api_client, make_workflow):
             {"name": "c", "type": "parallel", "tasks": [{"name": "c1", "action": "core.echo"}]},
         ],
     }
-    make_workflow("core.flow", definition=definition)
-    response = api_client.get("/api/v1/workflows/core.flow/graph")
+    make_workflow("demo.flow", definition=definition)
+    response = api_client.get("/api/v1/workflows/demo.flow/graph")
     assert response.status_code == 200
     graph = response.json()["data"]
     assert graph["entry"] == ["a"]
@@ -129,7 +129,7 @@ def test_graph_of_a_stored_workflow(api_client, make_workflow):
 
 
 def test_graph_of_an_unknown_workflow_is_a_404(api_client):
-    assert_error(api_client.get("/api/v1/workflows/core.nothing/graph"), 404, "NOT_FOUND")
+    assert_error(api_client.get("/api/v1/workflows/demo.nothing/graph"), 404, "NOT_FOUND")
 
 
 def test_graph_picture_is_an_svg_with_every_task(api_client, make_workflow):
@@ -140,8 +140,8 @@ def test_graph_picture_is_an_svg_with_every_task(api_client, make_workflow):
             {"name": "alert", "action": "core.echo"},
         ],
     }
-    make_workflow("core.flow", definition=definition)
-    response = api_client.get("/api/v1/workflows/core.flow/graph.svg")
+    make_workflow("demo.flow", definition=definition)
+    response = api_client.get("/api/v1/workflows/demo.flow/graph.svg")
     assert response.status_code == 200
     assert response["Content-Type"] == "image/svg+xml"
     svg = response.content.decode()
@@ -166,4 +166,4 @@ def test_graph_picture_escapes_what_it_draws():
 
 
 def test_graph_picture_of_an_unknown_workflow_is_a_404(api_client):
-    assert_error(api_client.get("/api/v1/workflows/core.nothing/graph.svg"), 404, "NOT_FOUND")
+    assert_error(api_client.get("/api/v1/workflows/demo.nothing/graph.svg"), 404, "NOT_FOUND")

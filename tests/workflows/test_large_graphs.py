@@ -87,8 +87,8 @@ def test_validate_within_the_limits_still_answers_with_the_graph(api_client):
 
 
 def test_a_write_of_a_10000_task_chain_is_refused_by_the_same_limit(api_client, make_pack, no_graph_work):
-    make_pack("core")
-    body = {"ref": "core.huge", "pack_ref": "core", "label": "Huge", "version": "1.0.0",
+    make_pack("demo")
+    body = {"ref": "demo.huge", "pack_ref": "demo", "label": "Huge", "version": "1.0.0",
             "definition": {"version": "1.0.0", "tasks": chain(10_000)}}  # fmt: skip
     found = assert_error(api_client.post("/api/v1/workflows", body, format="json"), 400, "VALIDATION_ERROR")
     assert "W502-too-many-tasks" in str(found["details"])
@@ -152,11 +152,11 @@ def test_an_unknown_target_among_many_tasks_names_a_few_siblings():
 
 
 def test_graph_and_picture_of_a_1000_task_workflow(api_client, make_workflow):
-    make_workflow("core.long", definition={"version": "1.0.0", "tasks": chain(1000)})
-    graph = api_client.get("/api/v1/workflows/core.long/graph").json()["data"]
+    make_workflow("demo.long", definition={"version": "1.0.0", "tasks": chain(1000)})
+    graph = api_client.get("/api/v1/workflows/demo.long/graph").json()["data"]
     assert len(graph["nodes"]) == 1000 and all(node["reachable"] for node in graph["nodes"])
     assert len(graph["edges"]) == 999 and graph["entry"] == ["t0"]
-    picture = api_client.get("/api/v1/workflows/core.long/graph.svg")
+    picture = api_client.get("/api/v1/workflows/demo.long/graph.svg")
     assert picture.status_code == 200
     assert picture.content.decode().count('<g class="task') == 1000
 

@@ -17,6 +17,7 @@ from attune.validators import is_json_schema
 from workflows.validation.diagnostics import AT_KEY, ERROR, WARNING, Diagnostic, pointer
 from workflows.validation.graph import describe_graph, graph_diagnostics
 from workflows.validation.normalize import normalize
+from workflows.validation.references import reference_diagnostics
 from workflows.validation.structure import WORKFLOW_SCHEMA, structure_diagnostics
 from workflows.validation.templates import template_diagnostics
 from workflows.validation.unsupported import unsupported_diagnostics
@@ -60,8 +61,14 @@ class Report:
         )
 
 
-def check_definition(definition, *, param_schema=None, workflow_exists=None, doc=None) -> Report:
-    """Judge `definition`; `doc` is the YAML it came from, for line numbers."""
+def check_definition(
+    definition, *, param_schema=None, workflow_exists=None, known_actions=None, doc=None
+) -> Report:
+    """Judge `definition`; `doc` is the YAML it came from, for line numbers.
+
+    `workflow_exists(ref)` and `known_actions(refs)` look sub-workflows and actions up (W401,
+    W402); without them those references are not checked (a pack load checks them itself).
+    """
     # Limits first, before anything whose cost grows with the definition's size or shape.
     found = _limit_diagnostics(definition)
     if found:
@@ -72,6 +79,7 @@ def check_definition(definition, *, param_schema=None, workflow_exists=None, doc
     normalized, found = normalize(definition)
     graph_found, facts = graph_diagnostics(normalized, workflow_exists)
     found += graph_found
+    found += reference_diagnostics(normalized, known_actions)
     found += unsupported_diagnostics(definition)
     found += template_diagnostics(
         normalized,

@@ -14,7 +14,9 @@ class Command(BaseCommand):
         parser.add_argument("paths", nargs="*", help="pack directories (each with a pack.yaml)")
         parser.add_argument("--all", metavar="DIR", help="load every pack directory under DIR")
         parser.add_argument("--dry-run", action="store_true", help="print the plan, write nothing")
-        parser.add_argument("--no-prune", action="store_true", help="keep workflows no longer on disk")
+        parser.add_argument(
+            "--no-prune", action="store_true", help="keep workflows and actions no longer on disk"
+        )
         parser.add_argument(
             "--build-envs", action="store_true", help="then build each pack's Python environment"
         )

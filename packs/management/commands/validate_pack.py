@@ -13,7 +13,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         specs, failures = read_all(pack_dirs(options["paths"], options["all"]))
         for spec in specs:
-            self.stdout.write(f"{spec.source_dir}: pack {spec.ref} OK, {len(spec.workflows)} workflow(s)")
+            self.stdout.write(
+                f"{spec.source_dir}: pack {spec.ref} OK, {len(spec.workflows)} workflow(s), "
+                f"{len(spec.actions)} action(s)"
+            )
             for note in spec.notes:
                 self.stdout.write(f"  note: {note}")
         if failures:

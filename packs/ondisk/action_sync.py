@@ -1,0 +1,109 @@
+"""The actions half of a pack load: plan them against their rows, then write in bulk.
+
+Called by `packs.ondisk.sync` inside its transaction, after the workflows: a `workflow`
+action points at its workflow, which may have been created by the same load.
+"""
+
+from django.db.models import F
+from django.utils import timezone
+
+from actions.models import Action
+from packs.ondisk.specs import PackInvalid, PackSpec, Problem
+
+CREATE, UPDATE, UNCHANGED, DELETE = "create", "update", "unchanged", "delete"
+
+
+def check_action_ownership(spec: PackSpec, pack) -> None:
+    """An action ref already owned by another pack is an error, never a takeover."""
+    refs = [action.ref for action in spec.actions]
+    owned = Action.objects.filter(ref__in=refs)
+    if pack is not None:
+        owned = owned.exclude(pack=pack)
+    where = {action.ref: action.origin for action in spec.actions}
+    problems = []
+    for ref, owner in owned.values_list("ref", "pack__ref"):
+        origin = where.get(ref) or Problem("pack.yaml", "")
+        message = f"action '{ref}' already belongs to pack '{owner}'"
+        problems.append(Problem(origin.file, message, origin.line, origin.column, ref))
+    if problems:
+        raise PackInvalid(spec.source_dir, problems, spec.ref)
+
+
+def unknown_action_notes(spec: PackSpec) -> list[str]:
+    """W402 warnings: actions neither in this pack nor in the database (yet)."""
+    refs = spec.external_actions
+    known = set(Action.objects.filter(ref__in=list(refs)).values_list("ref", flat=True)) if refs else set()
+    return [
+        f"{where}: W402-unknown-action: No action '{ref}' exists (yet): load its pack before running "
+        "this workflow. (warning)"
+        for ref, where in sorted(refs.items())
+        if ref not in known
+    ]
+
+
+def model_fields(action_spec) -> dict:
+    return {name: value for name, value in action_spec.fields.items() if name != "workflow_ref"}
+
+
+def plan_actions(spec: PackSpec, pack, prune: bool, change_class, workflows: dict) -> tuple[list, dict, list]:
+    """(changes, existing rows by ref, notes) for the actions of `spec`.
+
+    `workflows` maps the pack's existing workflow refs to their rows, to tell whether a
+    `workflow` action still points at its workflow.
+    """
+    existing = {a.ref: a for a in pack.actions.select_for_update()} if pack else {}
+    changes, notes = [], []
+    for action in spec.actions:
+        current = existing.get(action.ref)
+        if current is None:
+            changes.append(change_class(action.ref, CREATE))
+            continue
+        changed = [n for n, v in model_fields(action).items() if getattr(current, n) != v]
+        linked = workflows.get(action.fields["workflow_ref"])
+        if current.workflow_id != (linked.pk if linked else None):
+            changed.append("workflow")
+        changes.append(change_class(action.ref, UPDATE if changed else UNCHANGED, changed, current.pk))
+    on_disk = {action.ref for action in spec.actions}
+    for ref, current in sorted(existing.items()):
+        if ref not in on_disk:
+            changes.append(change_class(ref, DELETE if prune else UNCHANGED, id=current.pk))
+            if not prune:
+                notes.append(f"{ref}: action not on disk, kept (--no-prune)")
+    return changes, existing, notes
+
+
+def apply_actions(spec: PackSpec, pack, changes: list, existing: dict, workflow_ids: dict) -> None:
+    """Write the planned action changes; `workflow_ids` maps workflow refs to row ids."""
+    specs = {action.ref: action for action in spec.actions}
+    by_action = {kind: [c for c in changes if c.action == kind] for kind in (CREATE, UPDATE, DELETE)}
+    if by_action[DELETE]:
+        # First: a pruned action's ref may come back as another pack file's action.
+        Action.objects.filter(pk__in=[c.id for c in by_action[DELETE]]).delete()
+    created = Action.objects.bulk_create(
+        [
+            Action(
+                ref=c.ref,
+                pack=pack,
+                workflow_id=workflow_ids.get(specs[c.ref].fields["workflow_ref"]),
+                **model_fields(specs[c.ref]),
+            )
+            for c in by_action[CREATE]
+        ]
+    )
+    for change, action in zip(by_action[CREATE], created, strict=True):
+        change.id = action.pk
+    if not by_action[UPDATE]:
+        return
+    now, rows, names = timezone.now(), [], set()
+    for change in by_action[UPDATE]:
+        action, action_spec = existing[change.ref], specs[change.ref]
+        for name in change.fields:
+            if name == "workflow":
+                action.workflow_id = workflow_ids.get(action_spec.fields["workflow_ref"])
+            else:
+                setattr(action, name, action_spec.fields[name])
+        action.updated = now
+        action.revision = F("revision") + 1  # in the UPDATE, as Revisioned.save does
+        rows.append(action)
+        names.update(change.fields)
+    Action.objects.bulk_update(rows, [*sorted(names), "updated", "revision"])
