@@ -8,7 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from executions.management.commands.run_action import parse_param
+from executions.management.commands.run_action import parse_value, split_param
 from executions.models import Execution, Status
 from tests.executions.conftest import SECRET_SCHEMA
 
@@ -25,13 +25,14 @@ def run(*args):
      ("s=a=b", ("s", "a=b")), ("s=", ("s", "")), ('q="3"', ("q", "3"))],
 )  # fmt: skip
 def test_param_values_are_json_when_they_parse(text, expected):
-    assert parse_param(text) == expected
+    name, raw = split_param(text)
+    assert (name, parse_value(name, raw)) == expected
 
 
 @pytest.mark.parametrize("text", ["novalue", "=x"])
 def test_a_param_without_a_name_is_bad_input(text):
     with pytest.raises(CommandError) as caught:
-        parse_param(text)
+        split_param(text)
     assert caught.value.returncode == 2
 
 
@@ -100,9 +101,9 @@ def test_core_local_needs_a_user_with_the_permission(make_action, make_user):
     make_user("root", superuser=True)
     for args in (["core.local"], ["core.local", "--user", "plain"]):
         with pytest.raises(CommandError, match="run_local_command") as caught:
-            run(*args)
+            run(*args, "--param", "cmd=true")
         assert caught.value.returncode == 2
-    run("core.local", "--user", "root")
+    run("core.local", "--param", "cmd=true", "--user", "root")
     assert Execution.objects.get().executor.username == "root"
 
 
@@ -126,3 +127,13 @@ def test_the_exit_status_reaches_the_shell():
     )
     assert process.returncode == 2, process.stderr
     assert "expected NAME=VALUE" in process.stderr
+
+
+def test_a_string_parameter_keeps_its_text_even_when_it_reads_as_json(make_action, make_user):
+    make_user("root", superuser=True)
+    run("core.local", "--param", "cmd=true", "--user", "root")
+    make_action("demo.echo")
+    run("demo.echo", "--param", "message=true")
+    first, second = Execution.objects.order_by("id")
+    assert first.config["cmd"] == "true"  # core.local declares cmd a string
+    assert second.config == {"message": True}  # an action without a schema gets the JSON value

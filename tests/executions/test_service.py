@@ -131,9 +131,14 @@ def test_core_local_without_a_user_is_refused(make_action):
         service.start_execution(action, {})
 
 
-def test_core_local_for_a_superuser(make_action, make_user):
+def test_core_local_for_a_superuser(make_action, make_user, django_capture_on_commit_callbacks):
     action = make_action("core.local", entry_point="local")
-    assert service.start_execution(action, {}, executor=make_user("root", superuser=True)).id
+    with django_capture_on_commit_callbacks(execute=True):
+        execution = service.start_execution(
+            action, {"cmd": "true"}, executor=make_user("root", superuser=True)
+        )
+    execution.refresh_from_db()
+    assert (execution.status, execution.result["exit_code"]) == ("completed", 0)
 
 
 def test_any_packs_builtin_local_needs_the_permission(make_action):

@@ -7,6 +7,8 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from actions.models import Action
+from attune.validators import schema_problems, to_json_schema
 from executions import service
 from executions.models import TERMINAL, Status
 from executions.redaction import shown_result
@@ -15,15 +17,33 @@ POLL_SECONDS = 0.2
 BAD_INPUT, NOT_COMPLETED = 2, 1
 
 
-def parse_param(text: str) -> tuple[str, object]:
-    """`k=v`: the value as JSON when it parses (`n=3`, `flag=true`, `xs=[1]`), else the text."""
+def split_param(text: str) -> tuple[str, str]:
     name, sep, raw = text.partition("=")
     if not sep or not name:
         raise CommandError(f"--param {text!r}: expected NAME=VALUE", returncode=BAD_INPUT)
+    return name, raw
+
+
+def parse_value(name: str, raw: str, string_names=frozenset()):
+    """The value as JSON when it parses (`n=3`, `flag=true`, `xs=[1]`), else the text; always
+    the text for a parameter the action declares a string (`cmd=true` stays "true")."""
+    if name in string_names:
+        return raw
     try:
-        return name, json.loads(raw)
+        return json.loads(raw)
     except ValueError:
-        return name, raw
+        return raw
+
+
+def string_parameters(ref: str) -> frozenset[str]:
+    """The parameters the action declares with type string (none when it is unknown)."""
+    schema = Action.objects.filter(ref=ref).values_list("parameters", flat=True).first()
+    if not isinstance(schema, dict) or schema_problems(schema):
+        return frozenset()
+    properties = to_json_schema(schema).get("properties") or {}
+    return frozenset(
+        name for name, prop in properties.items() if isinstance(prop, dict) and prop.get("type") == "string"
+    )
 
 
 def read_json_file(path: str) -> dict:
@@ -66,7 +86,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         parameters = read_json_file(options["json"]) if options["json"] else {}
-        parameters.update(parse_param(text) for text in options["param"])
+        given = [split_param(text) for text in options["param"]]
+        strings = string_parameters(options["ref"]) if given else frozenset()
+        parameters.update((name, parse_value(name, raw, strings)) for name, raw in given)
         env_vars = dict(text.partition("=")[::2] for text in options["env"])
         try:
             execution = service.start_by_ref(
