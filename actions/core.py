@@ -21,10 +21,14 @@ def install_core_pack():
     # Imported here: the loader imports the models, and this module is imported by apps.py.
     from packs.ondisk.loader import read_pack
     from packs.ondisk.sync import load_packs
+    from workflows.models import Workflow
 
     spec = read_pack(CORE_PACK_DIR)
     assert spec.ref == CORE_PACK_REF, spec.ref
-    return load_packs([spec])[0]
+    # The shipped pack has no workflows. A `core` pack made by hand before this version may
+    # hold some: taking the pack over must not delete them, so such a pack is not pruned.
+    keep_workflows = Workflow.objects.filter(pack__ref=CORE_PACK_REF).exists()
+    return load_packs([spec], prune=not keep_workflows)[0]
 
 
 def install_after_migrate(sender, using="default", **kwargs) -> None:

@@ -46,6 +46,22 @@ def test_installing_restores_a_changed_core_action(db):
     assert Action.objects.filter(ref="core.echo", label="Echo", enabled=True).exists()
 
 
+def test_taking_over_a_hand_made_core_pack_keeps_its_workflows(db):
+    # Before actions existed the docs showed creating a pack `core` by hand; its workflows stay.
+    from workflows.models import Workflow
+
+    pack = Pack.objects.get(ref="core")
+    Workflow.objects.create(
+        ref="core.mine", pack=pack, label="Mine", version="1.0",
+        definition={"version": "1.0", "tasks": [{"name": "a", "action": "core.noop"}]},
+    )  # fmt: skip
+    Action.objects.filter(ref="core.echo").delete()
+    plan = install_core_pack()
+    assert [(c.ref, c.action) for c in plan.workflows] == [("core.mine", "unchanged")]
+    assert Workflow.objects.filter(ref="core.mine").exists()
+    assert Action.objects.filter(ref="core.echo").exists()  # the shipped actions come back
+
+
 @pytest.mark.parametrize(
     "ref, parameters",
     [
