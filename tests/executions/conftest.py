@@ -8,6 +8,7 @@ from executions.models import Execution, Status
 from executions.service import start_execution
 from packs.models import Pack
 from tests.executions import procs
+from tests.executions.runner_helpers import envs_dir, session_envs_dir  # noqa: F401 (fixtures for every module here)
 
 SECRET_SCHEMA = {
     "message": {"type": "string", "default": "hi"},

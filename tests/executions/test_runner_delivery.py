@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.executions.runner_helpers import envs_dir, run, script_action, session_envs_dir  # noqa: F401
+from tests.executions.runner_helpers import run, script_action
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ import pytest
 
 from executions.models import Execution, Status
 from executions.service import start_execution
-from tests.executions.runner_helpers import envs_dir, script_action, session_envs_dir  # noqa: F401
+from tests.executions.runner_helpers import script_action
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.executions.runner_helpers import envs_dir, make_action, run, script_action, session_envs_dir  # noqa: F401
+from tests.executions.runner_helpers import make_action, run, script_action
 
 pytestmark = pytest.mark.django_db
 
