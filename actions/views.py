@@ -1,6 +1,5 @@
 from django.db.models import BooleanField, CharField, F, Value
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import generics
 from rest_framework.exceptions import NotFound, PermissionDenied
 
 from actions.filters import ActionFilter
@@ -15,7 +14,7 @@ from actions.serializers import (
 )
 from attune import schema
 from attune.api import Conflict
-from attune.viewsets import EnvelopeModelViewSet, ValuesListMixin
+from attune.viewsets import EnvelopeModelViewSet, PackContentsListView
 from packs.models import Pack
 
 ActionEnvelope = schema.data_envelope(ActionSerializer(), "ActionEnvelope")
@@ -153,20 +152,10 @@ class ActionViewSet(EnvelopeModelViewSet):
         },
     )
 )
-class PackActionListView(ValuesListMixin, generics.GenericAPIView):
+class PackActionListView(PackContentsListView):
     """The actions of one pack, with the same filters as the action list."""
 
     serializer_class = ActionSummarySerializer
     filterset_class = ActionFilter
     queryset = Action.objects.all()
     list_values, list_annotations = SUMMARY_VALUES, ANNOTATIONS
-
-    def get(self, request, *args, **kwargs):
-        return self.list(request, *args, **kwargs)
-
-    def get_queryset(self):
-        pack_ref = self.kwargs["pack_ref"]
-        pack_id = Pack.objects.filter(ref=pack_ref).values_list("id", flat=True).first()
-        if pack_id is None:
-            raise NotFound(f"Pack '{pack_ref}' not found")
-        return super().get_queryset().filter(pack_id=pack_id)

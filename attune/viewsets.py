@@ -2,12 +2,13 @@
 
 from django.db import IntegrityError, transaction
 from django.utils.http import parse_etags
-from rest_framework import viewsets
+from rest_framework import generics, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import DjangoModelPermissions, IsAuthenticated
 from rest_framework.routers import SimpleRouter
 
 from attune.api import Conflict, PreconditionFailed, data_response, success_response
+from packs.models import Pack
 
 
 def etag(instance) -> str:
@@ -68,6 +69,24 @@ class ValuesListMixin:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         rows = page.values(*self.list_values, **self.list_annotations)
         return self.get_paginated_response(list(rows))
+
+
+class PackContentsListView(ValuesListMixin, generics.GenericAPIView):
+    """`GET /packs/{pack_ref}/<contents>`: one pack's rows, with the resource list's filters.
+
+    The pack is looked up by ref once (404 when absent) and the rows are filtered on its id,
+    so the page query needs no join.
+    """
+
+    def get(self, request, *args, **kwargs):
+        return self.list(request, *args, **kwargs)
+
+    def get_queryset(self):
+        pack_ref = self.kwargs["pack_ref"]
+        pack_id = Pack.objects.filter(ref=pack_ref).values_list("id", flat=True).first()
+        if pack_id is None:
+            raise NotFound(f"Pack '{pack_ref}' not found")
+        return super().get_queryset().filter(pack_id=pack_id)
 
 
 class EnvelopeModelViewSet(ValuesListMixin, viewsets.GenericViewSet):

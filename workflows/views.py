@@ -2,14 +2,13 @@ from django.db.models import F
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import generics
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from attune import schema
 from attune.api import data_response
-from attune.viewsets import EnvelopeModelViewSet, ValuesListMixin
+from attune.viewsets import EnvelopeModelViewSet, PackContentsListView
 from packs.models import Pack
 from workflows.filters import WorkflowFilter
 from workflows.language_views import GRAPH
@@ -166,20 +165,10 @@ class WorkflowViewSet(EnvelopeModelViewSet):
         },
     )
 )
-class PackWorkflowListView(ValuesListMixin, generics.GenericAPIView):
+class PackWorkflowListView(PackContentsListView):
     """The workflows of one pack, with the same filters as the workflow list."""
 
     serializer_class = WorkflowSummarySerializer
     filterset_class = WorkflowFilter
     queryset = Workflow.objects.all()
     list_values, list_annotations = SUMMARY_VALUES, PACK_REF
-
-    def get(self, request, *args, **kwargs):
-        return self.list(request, *args, **kwargs)
-
-    def get_queryset(self):
-        pack_ref = self.kwargs["pack_ref"]
-        pack_id = Pack.objects.filter(ref=pack_ref).values_list("id", flat=True).first()
-        if pack_id is None:
-            raise NotFound(f"Pack '{pack_ref}' not found")
-        return super().get_queryset().filter(pack_id=pack_id)

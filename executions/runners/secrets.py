@@ -8,8 +8,10 @@ reach only the action; every string in the result has them replaced by MASK.
 import json
 
 from attune.validators import secret_keys
+from executions.redaction import REDACTED as MASK
+from executions.redaction import mask
 
-MASK = "********"
+__all__ = ["MASK", "mask", "secret_values"]
 
 
 def secret_values(action, parameters: dict) -> list[str]:
@@ -29,19 +31,3 @@ def _as_text(value) -> str:
     if isinstance(value, str):
         return value
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-
-
-def mask(value, secrets: list[str]):
-    """`value` with every occurrence of each secret replaced by MASK, in every string of it
-    (object keys too); other values unchanged."""
-    if not secrets:
-        return value
-    if isinstance(value, str):
-        for secret in secrets:
-            value = value.replace(secret, MASK)
-        return value
-    if isinstance(value, dict):
-        return {mask(key, secrets): mask(item, secrets) for key, item in value.items()}
-    if isinstance(value, list):
-        return [mask(item, secrets) for item in value]
-    return value
