@@ -58,3 +58,20 @@ def protect_core(pack_ref: str, what: str) -> None:
         raise CorePackProtected(
             f"The core pack is shipped with the server and installed by `manage.py migrate`: {what}"
         )
+
+
+def pack_to_add_to(pack_ref: str, kind: str):
+    """The pack a create names, for the API: 404 when it does not exist, 403 for the core
+    pack (every migrate re-syncs it from its files, which would prune the addition)."""
+    from rest_framework.exceptions import NotFound, PermissionDenied
+
+    from packs.models import Pack
+
+    pack = Pack.objects.filter(ref=pack_ref).first()
+    if pack is None:
+        raise NotFound(f"Pack '{pack_ref}' not found")
+    try:
+        protect_core(pack.ref, f"no {kind} can be added to it")
+    except CorePackProtected as exc:
+        raise PermissionDenied(str(exc)) from None
+    return pack

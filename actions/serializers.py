@@ -2,13 +2,11 @@
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound, PermissionDenied
 
 from actions.models import Action
-from actions.rules import MAX_TIMEOUT, VISIBILITIES, CorePackProtected, protect_core
+from actions.rules import MAX_TIMEOUT, VISIBILITIES, pack_to_add_to
 from attune.serializers import JSONObjectField, StrictCharField, StrictWriteSerializer, TagListField
 from attune.validators import validate_pack_ref
-from packs.models import Pack
 
 # Attune's runtime refs, for clients (the SDK) that name a runtime instead of a runner type.
 RUNTIME_REFS = {"core.python": "python", "core.shell": "shell", "core.bash": "shell", "core.sh": "shell"}
@@ -212,15 +210,7 @@ class ActionCreateSerializer(ActionWriteFields):
         extra_kwargs = {"ref": {"validators": Action._meta.get_field("ref").validators}}
 
     def validate(self, attrs):
-        pack_ref = attrs.pop("pack_ref")
-        pack = Pack.objects.filter(ref=pack_ref).first()
-        if pack is None:
-            raise NotFound(f"Pack '{pack_ref}' not found")
-        try:
-            protect_core(pack.ref, "no action can be added to it")
-        except CorePackProtected as exc:
-            raise PermissionDenied(str(exc)) from None
-        attrs["pack"] = pack
+        attrs["pack"] = pack_to_add_to(attrs.pop("pack_ref"), "action")
         if "runner_type" not in attrs and "runtime_ref" not in attrs:
             raise serializers.ValidationError(
                 {"runner_type": ["Required: python, shell or builtin (or Attune's runtime_ref)."]}

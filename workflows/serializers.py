@@ -1,13 +1,11 @@
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound, PermissionDenied
 
 from actions.companions import follow_workflow
 from actions.models import Action
-from actions.rules import CorePackProtected, protect_core
+from actions.rules import pack_to_add_to
 from attune.api import DefinitionInvalid
 from attune.serializers import JSONObjectField, StrictCharField, StrictWriteSerializer, TagListField
 from attune.validators import validate_pack_ref
-from packs.models import Pack
 from workflows.models import Workflow
 from workflows.validation import check_definition
 
@@ -113,16 +111,7 @@ class WorkflowCreateSerializer(WorkflowWriteFields):
         extra_kwargs = {"ref": {"validators": Workflow._meta.get_field("ref").validators}}
 
     def validate(self, attrs):
-        pack_ref = attrs.pop("pack_ref")
-        pack = Pack.objects.filter(ref=pack_ref).first()
-        if pack is None:
-            raise NotFound(f"Pack '{pack_ref}' not found")
-        try:
-            # Every migrate re-syncs the core pack from its files, which would prune it.
-            protect_core(pack.ref, "no workflow can be added to it")
-        except CorePackProtected as exc:
-            raise PermissionDenied(str(exc)) from None
-        attrs["pack"] = pack
+        attrs["pack"] = pack_to_add_to(attrs.pop("pack_ref"), "workflow")
         return super().validate(attrs)
 
 
