@@ -4,8 +4,8 @@ from django import forms
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
 
+from attune.filters import BOOLEAN_CHOICES, StrictChoiceFilter
 from executions.models import Execution, Status
-from workflows.filters import BOOLEAN_CHOICES, StrictChoiceFilter
 
 ID_MAX = 2**63 - 1  # a bigger number would overflow the database's integer, not match nothing
 

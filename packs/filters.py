@@ -1,8 +1,8 @@
 from django.db.models import Q
 from django_filters import rest_framework as filters
 
+from attune.filters import TagsFilter
 from packs.models import Pack
-from workflows.filters import TagsFilter
 
 
 class PackFilter(filters.FilterSet):
