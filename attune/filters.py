@@ -5,6 +5,7 @@ from django import forms
 from django.db.models import Q
 from django_filters import fields
 from django_filters import rest_framework as filters
+from rest_framework.exceptions import ValidationError
 
 BOOLEAN_CHOICES = (("true", "true"), ("false", "false"))
 
@@ -13,8 +14,14 @@ class TagsFilter(filters.BaseInFilter, filters.CharFilter):
     """Comma-separated tags; matches rows having any of them exactly. Empty items are ignored."""
 
     def filter(self, qs, value):
-        tags = [tag.strip() for tag in value or [] if tag.strip()]
-        return qs.filter(tags__any_tag=tags) if tags else qs
+        if value is None:  # the parameter was not sent
+            return qs
+        tags = [tag.strip() for tag in value if tag.strip()]
+        if not tags:  # `?tags=` or `?tags=,`: as for `?enabled=`, an empty value is not a filter
+            raise ValidationError(
+                {self.field_name: ["Give at least one tag; an empty value is not a filter."]}
+            )
+        return qs.filter(tags__any_tag=tags)
 
 
 class PresentChoiceField(fields.ChoiceField):

@@ -168,3 +168,12 @@ def test_schema_states_that_put_me_refuses_unknown_keys(db, anon_client):
     body = spec["components"]["schemas"]["UpdateCurrentUserRequest"]
     assert body["additionalProperties"] is False
     assert body["properties"]["display_name"]["maxLength"] == 150
+
+
+def test_display_name_longer_than_documented_is_refused_even_if_trimming_would_shorten_it(make_user):
+    # JSON Schema's maxLength counts what is sent; DRF trims whitespace before its own check.
+    response = client_for(make_user("operator")).put(
+        "/auth/me", {"display_name": "a" * 150 + "\x1f"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "150" in response.json()["details"]["display_name"][0]

@@ -45,16 +45,6 @@ def refs(response):
         ({"tags": "pager,,"}, ["ops.page_oncall"]),  # empty elements ignored
         ({"tags": " pager , nothing"}, ["ops.page_oncall"]),  # elements trimmed
         (
-            {"tags": ","},
-            [
-                "data.approve_budget",
-                "data.nightly_etl",
-                "ops.close_incident",
-                "ops.deploy_app",
-                "ops.page_oncall",
-            ],
-        ),
-        (
             {"enabled": "true"},
             ["data.approve_budget", "data.nightly_etl", "ops.deploy_app", "ops.page_oncall"],
         ),
@@ -147,3 +137,11 @@ def test_pagination_counts_only_filtered_rows(api_client, catalogue):
 
 def test_unknown_query_parameters_do_not_widen_or_narrow(api_client, catalogue):
     assert len(refs(api_client.get(URL, {"colour": "blue"}))) == 5
+
+
+@pytest.mark.parametrize("value", ["", ",", " , "])
+@pytest.mark.parametrize("url", ["/api/v1/workflows", "/api/v1/packs", "/api/v1/actions"])
+def test_a_tags_filter_without_any_tag_is_refused(api_client, url, value):
+    response = api_client.get(url, {"tags": value})
+    assert response.status_code == 400
+    assert response.json()["details"]["tags"] == ["Give at least one tag; an empty value is not a filter."]
