@@ -10,17 +10,18 @@ from rest_framework.exceptions import ValidationError
 BOOLEAN_CHOICES = (("true", "true"), ("false", "false"))
 
 
+# Every listed tag non-empty: `?tags=` and `?tags=a,,b` are refused; the schema says so
+# (attune.schema.tags_need_a_tag).
 class TagsFilter(filters.BaseInFilter, filters.CharFilter):
-    """Comma-separated tags; matches rows having any of them exactly. Empty items are ignored."""
+    """Comma-separated tags; matches rows having any of them exactly. Items are trimmed."""
 
     def filter(self, qs, value):
         if value is None:  # the parameter was not sent
             return qs
-        tags = [tag.strip() for tag in value if tag.strip()]
-        if not tags:  # `?tags=` or `?tags=,`: as for `?enabled=`, an empty value is not a filter
-            raise ValidationError(
-                {self.field_name: ["Give at least one tag; an empty value is not a filter."]}
-            )
+        tags = [tag.strip() for tag in value]
+        # `?tags=`, `?tags=a,,b`: as for `?enabled=`, an empty value is not a filter.
+        if not tags or not all(tags):
+            raise ValidationError({self.field_name: ["Every tag in the list must be non-empty."]})
         return qs.filter(tags__any_tag=tags)
 
 

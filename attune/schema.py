@@ -108,6 +108,18 @@ def strip_trailing_slashes(result, generator, request, public):
     return result
 
 
+def tags_need_a_tag(result, generator, request, public):
+    """The `tags` list filters refuse `?tags=` and empty items (attune.filters.TagsFilter)."""
+    for item in result["paths"].values():
+        for operation in item.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                named_tags = (parameter["name"], parameter["in"]) == ("tags", "query")
+                if named_tags and parameter["schema"].get("type") == "array":
+                    parameter["schema"]["minItems"] = 1
+                    parameter["schema"]["items"]["pattern"] = r"^[^,]*\S[^,]*$"  # not blank, no comma
+    return result
+
+
 # --- request rules -----------------------------------------------------------------------
 # The server's field rules are functions in attune.validators (their messages are the API's).
 # Each one JSON Schema can express is stated here, built from the same regular expressions,

@@ -186,6 +186,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "attune.schema.strip_trailing_slashes",
+        "attune.schema.tags_need_a_tag",
     ],
     "TAGS": [
         {"name": "auth", "description": "Log in, refresh and revoke tokens."},

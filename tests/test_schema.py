@@ -294,3 +294,19 @@ def test_a_number_written_as_a_string_is_a_string(api_client):
     )
     assert response.status_code == 201
     assert response.json()["data"]["label"] == "5"
+
+
+def test_every_tags_filter_documents_at_least_one_tag(db, anon_client):
+    spec = anon_client.get("/api/schema", {"format": "json"}).json()
+    tags = [
+        (path, parameter["schema"])
+        for path, item in spec["paths"].items()
+        for operation in item.values()
+        for parameter in operation.get("parameters", [])
+        if parameter["name"] == "tags"
+    ]
+    assert len(tags) == 5
+    assert all(
+        schema == {"type": "array", "items": {"type": "string", "pattern": r"^[^,]*\S[^,]*$"}, "minItems": 1}
+        for _, schema in tags
+    )
