@@ -41,6 +41,26 @@ def test_the_celery_app_leaves_durability_to_the_database():
     assert conf.broker_connection_retry_on_startup is True and conf.task_default_queue == "attune.run"
 
 
+def test_a_task_keeps_the_threads_database_connection(db):
+    # Celery's Django fixup would close it before and after every task: a new PostgreSQL
+    # connection per run doubled the Celery round trip in bench/executions.py.
+    from types import SimpleNamespace
+
+    from celery.fixups.django import DjangoWorkerFixup
+    from django.db import connection
+
+    from attune.celery import app
+
+    fixup = DjangoWorkerFixup(app)
+    connection.ensure_connection()
+    before = connection.connection
+    task = SimpleNamespace(request=SimpleNamespace(is_eager=False))
+    for _ in range(3):
+        fixup.on_task_prerun(sender=task)
+        fixup.on_task_postrun(sender=task)
+    assert connection.connection is before
+
+
 @pytest.mark.parametrize(
     ("env", "message"),
     [
