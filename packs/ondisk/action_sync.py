@@ -8,25 +8,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from actions.models import Action
-from packs.ondisk.specs import PackInvalid, PackSpec, Problem
-
-CREATE, UPDATE, UNCHANGED, DELETE = "create", "update", "unchanged", "delete"
-
-
-def check_action_ownership(spec: PackSpec, pack) -> None:
-    """An action ref already owned by another pack is an error, never a takeover."""
-    refs = [action.ref for action in spec.actions]
-    owned = Action.objects.filter(ref__in=refs)
-    if pack is not None:
-        owned = owned.exclude(pack=pack)
-    where = {action.ref: action.origin for action in spec.actions}
-    problems = []
-    for ref, owner in owned.values_list("ref", "pack__ref"):
-        origin = where.get(ref) or Problem("pack.yaml", "")
-        message = f"action '{ref}' already belongs to pack '{owner}'"
-        problems.append(Problem(origin.file, message, origin.line, origin.column, ref))
-    if problems:
-        raise PackInvalid(spec.source_dir, problems, spec.ref)
+from packs.ondisk.specs import CREATE, DELETE, UNCHANGED, UPDATE, PackSpec
 
 
 def unknown_action_notes(spec: PackSpec) -> list[str]:

@@ -17,7 +17,8 @@ from actions.rules import CORE_PACK_REF
 from packs.models import Pack
 from packs.ondisk import archive
 from packs.ondisk.loader import PackInvalid, PackSpec, Problem, read_pack
-from packs.ondisk.sync import DELETE, PackPlan, load_packs
+from packs.ondisk.specs import DELETE
+from packs.ondisk.sync import PackPlan, load_packs
 
 
 class PathNotAllowed(Exception):

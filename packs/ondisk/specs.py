@@ -2,6 +2,9 @@
 
 from dataclasses import dataclass, field
 
+# What a plan does with each workflow and action.
+CREATE, UPDATE, UNCHANGED, DELETE = "create", "update", "unchanged", "delete"
+
 
 @dataclass(frozen=True)
 class Problem:

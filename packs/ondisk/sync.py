@@ -18,10 +18,17 @@ from actions.rules import CORE_PACK_REF
 from attune import validators
 from packs.models import Pack
 from packs.ondisk import action_sync
-from packs.ondisk.specs import PackInvalid, PackSpec, Problem
+from packs.ondisk.specs import (
+    CREATE,
+    DELETE,
+    UNCHANGED,
+    UPDATE,
+    PackInvalid,
+    PackSpec,
+    Problem,
+)
 from workflows.models import Workflow
 
-CREATE, UPDATE, UNCHANGED, DELETE = "create", "update", "unchanged", "delete"
 PAST = {CREATE: "created", UPDATE: "updated", DELETE: "deleted", UNCHANGED: "unchanged"}
 MANIFEST_DEFAULTS = {
     "description": "",  # optional in pack.yaml, as in Attune
@@ -97,18 +104,17 @@ def _differences(instance, values: dict) -> list[str]:
     return [name for name, value in values.items() if getattr(instance, name) != value]
 
 
-def _check_ownership(spec: PackSpec, pack: Pack | None) -> None:
-    """A workflow ref already owned by another pack is an error, never a takeover."""
-    refs = [workflow.ref for workflow in spec.workflows]
-    owned = Workflow.objects.filter(ref__in=refs)
+def _check_ownership(spec: PackSpec, pack: Pack | None, model, items: list, kind: str) -> None:
+    """A workflow or action ref already owned by another pack is an error, never a takeover."""
+    owned = model.objects.filter(ref__in=[item.ref for item in items])
     if pack is not None:
         owned = owned.exclude(pack=pack)
-    # Reported against the file that defines the workflow (never the server's directory).
-    where = {workflow.ref: workflow.origin for workflow in spec.workflows}
+    # Reported against the file that defines the item (never the server's directory).
+    where = {item.ref: item.origin for item in items}
     problems = []
     for ref, owner in owned.values_list("ref", "pack__ref"):
         origin = where.get(ref) or Problem("pack.yaml", "")
-        message = f"workflow '{ref}' already belongs to pack '{owner}'"
+        message = f"{kind} '{ref}' already belongs to pack '{owner}'"
         problems.append(Problem(origin.file, message, origin.line, origin.column, ref))
     if problems:
         raise PackInvalid(spec.source_dir, problems, spec.ref)
@@ -155,8 +161,8 @@ def plan_pack(spec: PackSpec, prune: bool = True) -> tuple[PackPlan, dict]:
     # overwritten by a plan made before it, and a row deleted meanwhile must not be updated.
     _check_core(spec)
     pack = Pack.objects.select_for_update().filter(ref=spec.ref).first()
-    _check_ownership(spec, pack)
-    action_sync.check_action_ownership(spec, pack)
+    _check_ownership(spec, pack, Workflow, spec.workflows, "workflow")
+    _check_ownership(spec, pack, Action, spec.actions, "action")
     # Disk is the source of truth: a key the manifest drops goes back to its default
     # (config excepted, see _settle_config).
     pack_fields = {**MANIFEST_DEFAULTS, **spec.fields}

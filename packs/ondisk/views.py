@@ -18,7 +18,7 @@ from packs.ondisk.serializers import (
     UploadSerializer,
     ValidationResultSerializer,
 )
-from packs.ondisk.sync import CREATE, UNCHANGED, UPDATE
+from packs.ondisk.specs import CREATE, UNCHANGED, UPDATE
 from packs.serializers import PackSerializer
 
 INVALID_PACK = schema.error(
