@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from actions.models import Action
 from actions.rules import MAX_TIMEOUT, VISIBILITIES, pack_to_add_to
+from attune import schema
 from attune.serializers import JSONObjectField, StrictCharField, StrictWriteSerializer, TagListField
 from attune.validators import validate_pack_ref
 
@@ -99,28 +100,7 @@ class VisibilityField(serializers.Field):
         return data
 
 
-@extend_schema_field(
-    {
-        "oneOf": [
-            {"type": "integer", "minimum": 1, "maximum": MAX_TIMEOUT},
-            {
-                "type": "object",
-                "properties": {
-                    "op": {"type": "string", "enum": ["set"]},
-                    "value": {"type": "integer", "minimum": 1, "maximum": MAX_TIMEOUT},
-                },
-                "required": ["op", "value"],
-                "additionalProperties": False,
-            },
-            {
-                "type": "object",
-                "properties": {"op": {"type": "string", "enum": ["clear"]}},
-                "required": ["op"],
-                "additionalProperties": False,
-            },
-        ]
-    }
-)
+@extend_schema_field(schema.patch_ops({"type": "integer", "minimum": 1, "maximum": MAX_TIMEOUT}))
 class TimeoutPatchField(serializers.Field):
     """Seconds, or Attune's patch form `{"op": "set", "value": N}` / `{"op": "clear"}` (None)."""
 

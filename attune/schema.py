@@ -102,6 +102,28 @@ def etag_header(status: int) -> OpenApiParameter:
 ETAG_200, ETAG_201 = etag_header(200), etag_header(201)
 
 
+def patch_ops(value: dict) -> dict:
+    """A field Attune's clients may also send as a patch operation: the plain value,
+    `{"op": "set", "value": <value>}` or `{"op": "clear"}`."""
+    return {
+        "oneOf": [
+            value,
+            {
+                "type": "object",
+                "properties": {"op": {"type": "string", "enum": ["set"]}, "value": value},
+                "required": ["op", "value"],
+                "additionalProperties": False,
+            },
+            {
+                "type": "object",
+                "properties": {"op": {"type": "string", "enum": ["clear"]}},
+                "required": ["op"],
+                "additionalProperties": False,
+            },
+        ]
+    }
+
+
 def strip_trailing_slashes(result, generator, request, public):
     """Paths accept an optional trailing slash; document them without it."""
     result["paths"] = {(re.sub(r"/+$", "", path) or "/"): item for path, item in result["paths"].items()}

@@ -1,6 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from attune import schema
 from attune.serializers import JSONArrayField, JSONObjectField, StrictWriteSerializer, TagListField
 from packs.models import Pack
 from packs.secrets import masked_config
@@ -83,25 +84,7 @@ class PackSerializer(PackSummarySerializer):
         return data
 
 
-@extend_schema_field(
-    {
-        "oneOf": [
-            {"type": "string"},
-            {
-                "type": "object",
-                "properties": {"op": {"type": "string", "enum": ["set"]}, "value": {"type": "string"}},
-                "required": ["op", "value"],
-                "additionalProperties": False,
-            },
-            {
-                "type": "object",
-                "properties": {"op": {"type": "string", "enum": ["clear"]}},
-                "required": ["op"],
-                "additionalProperties": False,
-            },
-        ]
-    }
-)
+@extend_schema_field(schema.patch_ops({"type": "string"}))
 class DescriptionPatchField(serializers.Field):
     """A description as plain text, or Attune's patch form `{"op": "set", "value"}` / `{"op": "clear"}`."""
 
