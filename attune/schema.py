@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from attune import validators
 from attune.api import ErrorSerializer
-from attune.serializers import NOT_BLANK_PATTERN, StrictWriteSerializer, UnknownKeysRefused
+from attune.serializers import NOT_BLANK_PATTERN, SPACE_CLASS, StrictWriteSerializer, UnknownKeysRefused
 
 
 def data_envelope(serializer, name: str, warnings: bool = False):
@@ -138,7 +138,8 @@ def tags_need_a_tag(result, generator, request, public):
                 named_tags = (parameter["name"], parameter["in"]) == ("tags", "query")
                 if named_tags and parameter["schema"].get("type") == "array":
                     parameter["schema"]["minItems"] = 1
-                    parameter["schema"]["items"]["pattern"] = r"^[^,]*\S[^,]*$"  # not blank, no comma
+                    # Not blank once str.strip() has trimmed it, no comma.
+                    parameter["schema"]["items"]["pattern"] = f"^[^,]*[^{SPACE_CLASS},][^,]*$"
     return result
 
 

@@ -11,11 +11,13 @@ from attune.validators import TAG_MAX, normalize_tags
 
 # The characters str.strip() removes (Python's whitespace, wider than JSON Schema's `\s`), as
 # a regular-expression class that ECMA-262 and Python read alike.
-_SPACE = "".join(f"\\u{code:04x}" for code in range(0x10000) if chr(code).isspace())
+SPACE_CLASS = "".join(f"\\u{code:04x}" for code in range(0x10000) if chr(code).isspace())
 # A string that is not empty once trimmed, as the server reads CharFields.
-NOT_BLANK_PATTERN = f"[^{_SPACE}]"
+NOT_BLANK_PATTERN = f"[^{SPACE_CLASS}]"
 # A tag: 1-TAG_MAX characters once trimmed, no comma anywhere.
-TAG_PATTERN = f"^[{_SPACE}]*[^{_SPACE},](?:[^,]{{0,{TAG_MAX - 2}}}[^{_SPACE},])?[{_SPACE}]*$"
+TAG_PATTERN = (
+    f"^[{SPACE_CLASS}]*[^{SPACE_CLASS},](?:[^,]{{0,{TAG_MAX - 2}}}[^{SPACE_CLASS},])?[{SPACE_CLASS}]*$"
+)
 
 
 @extend_schema_field({"type": "array", "items": {"type": "string", "pattern": TAG_PATTERN}})
