@@ -260,6 +260,23 @@ ATTUNE_ENV_BUILD_TIMEOUT = env_int("ATTUNE_ENV_BUILD_TIMEOUT", 600)
 # core.http may only call these hosts ("*" = any); e.g. "api.slack.com,*.example.com".
 ATTUNE_HTTP_ALLOWED_HOSTS = env_list("ATTUNE_HTTP_ALLOWED_HOSTS", ["*"])
 
+# Orchestration limits (docs/workflow-language.md#runtime-limits): each one ends the task or
+# the workflow with an error that names it, never a stalled engine.
+ATTUNE_MAX_TASK_ACTIVATIONS = env_int("ATTUNE_MAX_TASK_ACTIVATIONS", 1000)
+ATTUNE_MAX_RUNS_PER_EXECUTION = env_int("ATTUNE_MAX_RUNS_PER_EXECUTION", 100_000)
+ATTUNE_WITH_ITEMS_MAX = env_int("ATTUNE_WITH_ITEMS_MAX", 10_000)
+ATTUNE_MAX_WORKFLOW_NESTING = env_int("ATTUNE_MAX_WORKFLOW_NESTING", 10)
+ATTUNE_MAX_INLINE_STEPS = env_int("ATTUNE_MAX_INLINE_STEPS", 10_000)
+ATTUNE_RENDER_MAX_BYTES = env_int("ATTUNE_RENDER_MAX_BYTES", 1024 * 1024)
+ATTUNE_RENDER_MAX_SECONDS = env_float("ATTUNE_RENDER_MAX_SECONDS", 1.0)
+ATTUNE_RESULT_MAX_BYTES = env_int("ATTUNE_RESULT_MAX_BYTES", 1024 * 1024)
+ATTUNE_VARIABLES_MAX_BYTES = env_int("ATTUNE_VARIABLES_MAX_BYTES", 4 * 1024 * 1024)
+# A finished task run the engine has not advanced past after this long is advanced by the sweeper.
+ATTUNE_ADVANCE_REPAIR_AFTER = env_float("ATTUNE_ADVANCE_REPAIR_AFTER", 5)
+# Live progress (Server-Sent Events): how long one stream lasts, keep-alive interval.
+ATTUNE_SSE_MAX_SECONDS = env_float("ATTUNE_SSE_MAX_SECONDS", 300)
+ATTUNE_SSE_KEEPALIVE_SECONDS = env_float("ATTUNE_SSE_KEEPALIVE_SECONDS", 15)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
