@@ -175,6 +175,9 @@ class WorkflowExecution(models.Model):
     cancellation_policy = models.CharField(max_length=20, default="allow_finish")
     depth = models.PositiveSmallIntegerField(default=0)  # nesting of `type: workflow`
     error = models.JSONField(null=True, blank=True)
+    # The earliest timer the conductor set (a parallel group's timeout, ...): the sweeper
+    # advances the workflow with a tick once it is due. A row with a due time, never a sleep.
+    wake_at = models.DateTimeField(null=True, blank=True, db_index=True)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
