@@ -53,6 +53,8 @@ def _as_text(value: Any) -> str:
 
 
 _DEADLINE: contextvars.ContextVar[float] = contextvars.ContextVar("render_deadline", default=float("inf"))
+# A printf width that is computed (`*`) or four digits or more: it could build any size of text.
+_WIDE_FORMAT = re.compile(r"%[^a-zA-Z%]*(\*|\d{4,})")
 _MAX_INT_BITS = 10_000  # far beyond any JSON number a workflow needs; keeps `**` fast
 
 
@@ -134,9 +136,8 @@ class _Environment(ImmutableSandboxedEnvironment):
         elif operator == "+" and not numbers:
             if _size(left, limit) + _size(right, limit) > limit:
                 raise RenderError(f"the value would be larger than {limit} bytes (ATTUNE_RENDER_MAX_BYTES)")
-        elif operator == "%" and isinstance(left, str):
-            if re.search(r"%[^a-zA-Z%]*(\*|\d{4,})", left):
-                raise RenderError("`%` formatting with a computed or large width is not allowed")
+        elif operator == "%" and isinstance(left, str) and _WIDE_FORMAT.search(left):
+            raise RenderError("`%` formatting with a computed or large width is not allowed")
         return _check_size(super().call_binop(context, operator, left, right))
 
     def call(__self, __context, __obj, *args, **kwargs):
@@ -185,9 +186,13 @@ def _bounded_filter(function):
         for value in [*args, *kwargs.values()]:
             if isinstance(value, int) and not isinstance(value, bool) and value > limit:
                 raise RenderError(f"a filter argument of {value} exceeds {limit} (ATTUNE_RENDER_MAX_BYTES)")
-        if function.__name__ in {"do_format"} and args and isinstance(args[0], str):
-            if re.search(r"%[^a-zA-Z%]*(\*|\d{4,})", args[0]):
-                raise RenderError("`format` with a computed or large width is not allowed")
+        if (
+            function.__name__ == "do_format"
+            and args
+            and isinstance(args[0], str)
+            and _WIDE_FORMAT.search(args[0])
+        ):
+            raise RenderError("`format` with a computed or large width is not allowed")
         return _check_size(function(*args, **kwargs))
 
     for attribute in ("jinja_pass_arg",):

@@ -157,7 +157,9 @@ FUNCTIONS = {
     "flat": lambda values: [
         inner for v in _need("flat", values, "array") for inner in (v if isinstance(v, list | tuple) else [v])
     ],
-    "zip": lambda a, b: [list(pair) for pair in zip(_need("zip", a, "array"), _need("zip", b, "array"))],
+    "zip": lambda a, b: [
+        list(pair) for pair in zip(_need("zip", a, "array"), _need("zip", b, "array"), strict=False)
+    ],
     "range": _range,
     "string": _string,
     "number": number,
