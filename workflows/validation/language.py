@@ -4,6 +4,8 @@ docs/workflow-language.md is the normative description; this module is its vocab
 in code, used by every check.
 """
 
+from workflows.validation.functions import FUNCTIONS
+
 TOP_LEVEL_KEYS = {
     "version", "ref", "label", "description", "tags", "parameters", "output", "vars", "tasks",
     "output_map", "cancellation_policy",
@@ -47,10 +49,5 @@ ITERATION_NAMES = {"item", "index"}
 # Functions about the task that just finished: valid only in a transition's `when`/`publish`.
 STATUS_FUNCTIONS = {"succeeded", "failed", "timed_out"}
 TRANSITION_FUNCTIONS = {"result", *STATUS_FUNCTIONS}
-# Attune's built-in functions, available as globals.
-BUILTIN_FUNCTIONS = {
-    "length", "keys", "values", "lower", "upper", "trim", "split", "join", "replace",
-    "starts_with", "ends_with", "match", "contains", "reversed", "sort", "unique", "flat", "zip",
-    "range", "string", "number", "int", "bool", "type_of", "abs", "floor", "ceil", "round", "min",
-    "max", "sum",
-}  # fmt: skip
+# Attune's built-in functions, available as globals: one table shared with the renderer.
+BUILTIN_FUNCTIONS = frozenset(FUNCTIONS)

@@ -57,9 +57,15 @@ class _Finished:
 
     before: Container = field(default_factory=frozenset)
     also: str | None = None
+    # Each nested task's enclosing `parallel` groups: once a group has finished, each of its
+    # tasks has finished or will never run (then it is undefined, which templates allow for).
+    groups: dict = field(default_factory=dict)
 
     def __contains__(self, name) -> bool:
-        return name == self.also or name in self.before
+        return any(
+            candidate == self.also or candidate in self.before
+            for candidate in (name, *self.groups.get(name, ()))
+        )
 
 
 @dataclass(frozen=True)
@@ -102,11 +108,12 @@ def template_diagnostics(
         frozenset(_task_names(tasks)),
     )
     found: list[Diagnostic] = []
-    for scope in _task_scopes(tasks, ("tasks",), finished_before or {}):
+    groups = _enclosing_groups(tasks, ())
+    for scope in _task_scopes(tasks, ("tasks",), finished_before or {}, groups):
         found += _Checker(scope, names).run()
     output_map = definition.get("output_map")
     if isinstance(output_map, dict):
-        end = _Finished(frozenset(finished_at_end or ()))
+        end = _Finished(frozenset(finished_at_end or ()), groups=groups)
         for parts, text in _strings(output_map, ("output_map",)):
             found += _Checker(_Scope(pointer(*parts), text, end), names).run()
     return list(dict.fromkeys(found))  # one template can repeat a mistake; say it once
@@ -122,7 +129,17 @@ def _task_names(tasks) -> set[str]:
     return names
 
 
-def _task_scopes(tasks, prefix: tuple, finished_before: dict):
+def _enclosing_groups(tasks, outer: tuple) -> dict[str, tuple]:
+    found = {}
+    for task in tasks if isinstance(tasks, list) else ():
+        if isinstance(task, dict) and isinstance(task.get("name"), str):
+            if outer:
+                found[task["name"]] = outer
+            found.update(_enclosing_groups(task.get("tasks"), (*outer, task["name"])))
+    return found
+
+
+def _task_scopes(tasks, prefix: tuple, finished_before: dict, groups: dict):
     """Yield a scope for every template string in the tasks, nested `parallel` tasks included."""
     for index, task in enumerate(tasks if isinstance(tasks, list) else ()):
         if not isinstance(task, dict):
@@ -138,17 +155,20 @@ def _task_scopes(tasks, prefix: tuple, finished_before: dict):
                 for parts, text in _strings(task[key], (*at, key)):
                     # item/index exist only while rendering each iteration's input.
                     yield _Scope(
-                        pointer(*parts), text, _Finished(before), iteration=iterates and key == "input"
+                        pointer(*parts),
+                        text,
+                        _Finished(before, groups=groups),
+                        iteration=iterates and key == "input",
                     )
         # A transition, like retry's `on_error`, is judged after its own task has finished.
-        after = _Finished(before, name if isinstance(name, str) else None)
+        after = _Finished(before, name if isinstance(name, str) else None, groups)
         for parts, text in _transition_strings(task.get("next"), (*at, "next")):
             yield _Scope(pointer(*parts), text, after, transition=True)
         retry = task.get("retry")
         if isinstance(retry, dict) and "on_error" in retry:
             for parts, text in _strings(retry["on_error"], (*at, "retry", "on_error")):
                 yield _Scope(pointer(*parts), text, after, transition=True)
-        yield from _task_scopes(task.get("tasks"), (*at, "tasks"), finished_before)
+        yield from _task_scopes(task.get("tasks"), (*at, "tasks"), finished_before, groups)
 
 
 def _transition_strings(transitions, prefix: tuple):
