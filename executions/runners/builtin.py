@@ -6,6 +6,7 @@ import logging
 import time
 from pathlib import Path
 
+from executions import inquiries
 from executions.runners import http
 from executions.runners.environment import allowed_name
 from executions.runners.results import failed_result, result_object
@@ -92,6 +93,22 @@ def local(context) -> dict:
     )
 
 
+def ask(context) -> dict:
+    """An inquiry for this run (executions/inquiries.py); the answer comes over the API."""
+    params = context.parameters
+    try:
+        inquiry = inquiries.create_for_run(
+            context.execution_id,
+            str(params.get("prompt", "")),
+            params.get("response_schema") or {},
+            params.get("assigned_to") or None,
+            params.get("timeout") or None,
+        )
+    except inquiries.InquiryRefused as exc:
+        return failed_result(exc.message)
+    return result_object(succeeded=True, exit_code=0, data={"inquiry_id": inquiry.id})
+
+
 BUILTINS = {
     "noop": noop,
     "echo": echo,
@@ -101,4 +118,5 @@ BUILTINS = {
     "http": http.http,
     "http_request": http.http_request,
     "local": local,
+    "ask": ask,
 }

@@ -38,7 +38,7 @@ def refs(response):
 
 def test_list_shows_the_core_pack_and_loaded_actions_in_ref_order(api_client, actions):
     assert refs(api_client.get(URL, {"page_size": 100})) == [
-        "core.echo", "core.fail", "core.http", "core.http_request", "core.local", "core.log", "core.noop",
+        "core.ask", "core.echo", "core.fail", "core.http", "core.http_request", "core.local", "core.log", "core.noop",
         "core.sleep", "demo.backup", "demo.restart", "net.ping",
     ]  # fmt: skip
 
@@ -138,7 +138,7 @@ def test_pack_action_list_query_count_does_not_grow_with_rows(
 def test_the_actions_of_a_pack_are_listed_with_the_same_filters(api_client, actions):
     assert refs(api_client.get("/api/v1/packs/demo/actions")) == ["demo.backup", "demo.restart"]
     assert refs(api_client.get("/api/v1/packs/demo/actions", {"tags": "ops"})) == ["demo.restart"]
-    assert len(refs(api_client.get("/api/v1/packs/core/actions"))) == 8
+    assert len(refs(api_client.get("/api/v1/packs/core/actions"))) == 9
 
 
 def test_the_actions_of_an_unknown_pack_are_a_404(api_client):

@@ -13,7 +13,7 @@ from actions.models import Action
 from packs.models import Pack
 from tests.conftest import assert_error
 
-BUILTINS = ["echo", "fail", "http", "http_request", "local", "log", "noop", "sleep"]
+BUILTINS = ["ask", "echo", "fail", "http", "http_request", "local", "log", "noop", "sleep"]
 WRITES = ("INSERT", "UPDATE", "DELETE")
 
 
@@ -75,6 +75,7 @@ def test_taking_over_a_hand_made_core_pack_keeps_its_workflows(db):
         ),
         ("core.local", {"cmd", "cwd", "env", "timeout"}),
         ("core.noop", set()),
+        ("core.ask", {"prompt", "response_schema", "assigned_to", "timeout"}),
     ],
 )
 def test_each_builtin_declares_the_parameters_it_reads(db, ref, parameters):

@@ -40,10 +40,10 @@ def test_sdk_lists_actions_with_every_summary_field(run_sdk, root_token, actions
 
 
 def test_sdk_pages_through_actions(run_sdk, root_token, actions):
-    # The core pack's 8 actions come first (core.* sorts before demo.*).
-    result = run_sdk("list_actions_filtered", token=root_token, page=2, page_size=9)
+    # The core pack's 9 actions come first (core.* sorts before demo.*).
+    result = run_sdk("list_actions_filtered", token=root_token, page=2, page_size=10)
     assert [item["ref"] for item in result["items"]] == ["demo.restart", "net.ping"]
-    assert result["pagination"]["total_items"] == 11
+    assert result["pagination"]["total_items"] == 12
 
 
 def test_sdk_lists_the_actions_of_a_pack(run_sdk, root_token, actions):

@@ -1,0 +1,58 @@
+"""Live progress over SSE: the events of one tree, resumable, ending when the root finished."""
+
+import json
+
+import pytest
+
+from executions import events
+from executions.models import ExecutionEvent, Status
+from tests.conftest import assert_error
+
+URL = "/api/v1/executions/stream"
+
+
+@pytest.fixture
+def tree(make_execution):
+    root = make_execution(None, status=Status.COMPLETED, action_ref="demo.flow")
+    other = make_execution(None, status=Status.COMPLETED, action_ref="demo.other")
+    for n in range(3):
+        events.record(root.id, root.id, "status", {"n": n})
+    events.record(other.id, other.id, "status", {"n": 99})
+    return root
+
+
+def parse(response):
+    assert response.status_code == 200, response
+    assert response["Content-Type"] == "text/event-stream"
+    text = b"".join(response.streaming_content).decode()
+    return [chunk for chunk in text.split("\n\n") if chunk]
+
+
+def test_a_finished_tree_streams_its_events_and_ends(reader_client, tree):
+    chunks = parse(reader_client.get(URL, {"execution_id": tree.id}))
+    ids = list(ExecutionEvent.objects.filter(root=tree).values_list("id", flat=True))
+    assert [c.splitlines()[0] for c in chunks] == [f"id: {i}" for i in ids]
+    assert all(c.splitlines()[1] == "event: execution" for c in chunks)
+    assert [json.loads(c.splitlines()[2][len("data: ") :])["payload"]["n"] for c in chunks] == [0, 1, 2]
+
+
+def test_last_event_id_resumes_after_it(reader_client, tree):
+    first = ExecutionEvent.objects.filter(root=tree).values_list("id", flat=True)[0]
+    by_header = parse(reader_client.get(URL, {"execution_id": tree.id}, HTTP_LAST_EVENT_ID=str(first)))
+    by_query = parse(reader_client.get(URL, {"execution_id": tree.id, "last_event_id": first}))
+    assert len(by_header) == len(by_query) == 2
+
+
+def test_a_running_tree_sends_keep_alives_and_closes_after_the_max(reader_client, make_execution, settings):
+    settings.ATTUNE_SSE_KEEPALIVE_SECONDS = 0
+    settings.ATTUNE_SSE_MAX_SECONDS = 1
+    root = make_execution(None, status=Status.RUNNING, action_ref="demo.flow")
+    chunks = parse(reader_client.get(URL, {"execution_id": root.id}))
+    assert chunks and set(chunks) == {": keep-alive"}
+
+
+def test_bad_input_is_4xx(reader_client, anon_client):
+    assert_error(reader_client.get(URL), 400, "VALIDATION_ERROR")
+    assert_error(reader_client.get(URL, {"execution_id": "x"}), 400, "VALIDATION_ERROR")
+    assert_error(reader_client.get(URL, {"execution_id": 999999}), 404, "NOT_FOUND")
+    assert anon_client.get(URL, {"execution_id": 1}).status_code == 401
