@@ -4,7 +4,7 @@ Events are written in the transaction that made the change, so a reader never se
 for a change that was rolled back, and never misses one that committed.
 """
 
-from executions.models import ExecutionEvent
+from executions.models import Execution, ExecutionEvent
 
 
 def record(root_id: int, execution_id: int, kind: str, payload: dict) -> None:
@@ -18,3 +18,35 @@ def record_many(events: list[tuple[int, int, str, dict]]) -> None:
             ExecutionEvent(root_id=root, execution_id=execution, kind=kind, payload=payload)
             for root, execution, kind, payload in events
         )
+
+
+def status_changed(execution_ids) -> None:
+    """A `status` event for each execution's current status (one SELECT, one INSERT).
+
+    Called in the transaction that changed the status, so the stream shows exactly the
+    changes that committed, in order.
+    """
+    ids = list(execution_ids)
+    if not ids:
+        return
+    rows = Execution.objects.filter(id__in=ids).values(
+        "id", "root_id", "parent_id", "status", "action_ref", "task_name", "attempt"
+    )
+    record_many(
+        [
+            (
+                row["root_id"] or row["id"],
+                row["id"],
+                "status",
+                {
+                    "id": row["id"],
+                    "status": row["status"],
+                    "action_ref": row["action_ref"],
+                    "parent": row["parent_id"],
+                    "task_name": row["task_name"],
+                    "attempt": row["attempt"],
+                },
+            )
+            for row in sorted(rows, key=lambda row: row["id"])
+        ]
+    )

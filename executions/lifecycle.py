@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from executions import events
 from executions.models import LIVE, TERMINAL, Execution, Status
 
 
@@ -35,11 +36,13 @@ def _with_action():
 def claim(execution_id: int, worker: str) -> Execution | None:
     """Start a due scheduled run under a lease held by `worker`; None if it is not ours to run."""
     now = timezone.now()
-    claimed = Execution.objects.filter(id=execution_id, status=Status.SCHEDULED, run_after__lte=now).update(
-        **_lease_fields(worker, now)
-    )
-    if not claimed:
-        return None
+    with transaction.atomic():
+        claimed = Execution.objects.filter(
+            id=execution_id, status=Status.SCHEDULED, run_after__lte=now
+        ).update(**_lease_fields(worker, now))
+        if not claimed:
+            return None
+        events.status_changed([execution_id])
     return _with_action().get(id=execution_id)
 
 
@@ -66,8 +69,12 @@ def claim_due(worker: str, queues: list[str], limit: int) -> list[Execution]:
         if not ids:
             return []
         Execution.objects.filter(id__in=ids, status=Status.SCHEDULED).update(**_lease_fields(worker, now))
-    # Only the rows this claim set (same worker, same instant) are ours.
-    return list(_with_action().filter(id__in=ids, worker=worker, started_at=now).order_by("run_after", "id"))
+        # Only the rows this claim set (same worker, same instant) are ours.
+        mine = list(
+            _with_action().filter(id__in=ids, worker=worker, started_at=now).order_by("run_after", "id")
+        )
+        events.status_changed([execution.id for execution in mine])
+    return mine
 
 
 def heartbeat(worker: str, execution_ids: list[int]) -> set[int]:
@@ -98,11 +105,13 @@ def finish(execution_id: int, worker: str, status: str, result: dict) -> bool:
     """Record a run's end; refused (False) when `worker` no longer holds the run's lease."""
     assert status in TERMINAL, status
     now = timezone.now()
-    return bool(
-        Execution.objects.filter(id=execution_id, status__in=LIVE, worker=worker).update(
+    with transaction.atomic():
+        finished = Execution.objects.filter(id=execution_id, status__in=LIVE, worker=worker).update(
             status=status, result=result, finished_at=now, lease_expires_at=None, updated=now
         )
-    )
+        if finished:
+            events.status_changed([execution_id])
+    return bool(finished)
 
 
 def request_cancel(execution: Execution) -> Execution:
@@ -118,10 +127,13 @@ def request_cancel(execution: Execution) -> Execution:
             result={"succeeded": False, "cancelled": True, "error": "cancelled before it started"},
             updated=now,
         )
+        stopping = 0
         if not not_started:
-            Execution.objects.filter(id=execution.id, status=Status.RUNNING).update(
+            stopping = Execution.objects.filter(id=execution.id, status=Status.RUNNING).update(
                 status=Status.CANCELING, cancel_requested=True, updated=now
             )
+        if not_started or stopping:
+            events.status_changed([execution.id])
     execution.refresh_from_db()
     if execution.status in TERMINAL and not not_started:
         raise AlreadyFinished(f"execution {execution.id} is already {execution.status}")

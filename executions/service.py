@@ -13,6 +13,7 @@ from django.db import transaction
 
 from actions.models import Action
 from attune.storable import data_problem
+from executions import events
 from executions.models import Execution, Status
 from executions.parameters import ParametersInvalid, resolve_parameters
 from executions.redaction import redact
@@ -212,6 +213,7 @@ def start_execution(
             max_retries=max_retries,
             queue=queue_for(action.pack),
         )
+        events.status_changed([execution.id])
         dispatch_on_commit([execution.id])
     return execution
 

@@ -13,8 +13,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from executions import transport
-from executions.models import Execution, Status
+from executions import events, transport
+from executions.models import Execution, Inquiry, InquiryStatus, Status
 from executions.runners.results import failed_result
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,7 @@ def sweep() -> dict[str, int]:
         "abandoned": abandon_expired(),
         "cancelled": cancel_orphaned(),
         "redispatched": redispatch_lost(),
+        "inquiries timed out": time_out_inquiries(),
     }
 
 
@@ -57,6 +58,7 @@ def abandon_expired() -> int:
                 continue
             abandoned += 1
             retry = _retry_of(execution) if execution.attempt < execution.max_retries else None
+            events.status_changed([execution.id] + ([retry.id] if retry else []))
             if retry is not None:
                 transport.dispatch_on_commit([retry.id])
         log.warning(
@@ -71,15 +73,28 @@ def abandon_expired() -> int:
 def cancel_orphaned() -> int:
     """`canceling` runs whose worker is gone (lease run out) are `cancelled`."""
     now = timezone.now()
-    return Execution.objects.filter(
-        Q(lease_expires_at__lt=now) | Q(lease_expires_at__isnull=True), status=Status.CANCELING
-    ).update(
-        status=Status.CANCELLED,
-        result=failed_result("cancelled; its worker stopped before confirming", cancelled=True),
-        finished_at=now,
-        lease_expires_at=None,
-        updated=now,
+    orphaned = Q(lease_expires_at__lt=now) | Q(lease_expires_at__isnull=True)
+    ids = list(
+        Execution.objects.filter(orphaned, status=Status.CANCELING).values_list("id", flat=True)[:BATCH]
     )
+    if not ids:
+        return 0
+    with transaction.atomic():
+        # The same guard again: a worker that confirmed meanwhile keeps its own ending.
+        cancelled = list(
+            Execution.objects.filter(orphaned, id__in=ids, status=Status.CANCELING).values_list(
+                "id", flat=True
+            )
+        )
+        Execution.objects.filter(orphaned, id__in=cancelled, status=Status.CANCELING).update(
+            status=Status.CANCELLED,
+            result=failed_result("cancelled; its worker stopped before confirming", cancelled=True),
+            finished_at=now,
+            lease_expires_at=None,
+            updated=now,
+        )
+        events.status_changed(cancelled)
+    return len(cancelled)
 
 
 def redispatch_lost() -> int:
@@ -104,6 +119,14 @@ def redispatch_lost() -> int:
         log.info("re-dispatching %d scheduled executions: %s", len(mine), mine[:20])
         transport.dispatch(mine)
     return len(mine)
+
+
+def time_out_inquiries() -> int:
+    """Pending inquiries whose `timeout_at` has passed are `timeout`; a late answer is a 409."""
+    now = timezone.now()
+    return Inquiry.objects.filter(status=InquiryStatus.PENDING, timeout_at__lte=now).update(
+        status=InquiryStatus.TIMEOUT, updated=now
+    )
 
 
 def _abandoned_error(execution) -> str:

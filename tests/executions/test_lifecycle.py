@@ -211,9 +211,9 @@ def test_claim_due_costs_the_same_statements_for_any_batch(start, runs, django_a
     for _ in range(runs):
         start("noop")
 
-    # Anything due?, SAVEPOINT, the candidates, the UPDATE, RELEASE, the claimed rows with
-    # their action and pack.
-    with django_assert_num_queries(6):
+    # Anything due?, SAVEPOINT, the candidates, the UPDATE, the claimed rows with their action
+    # and pack, their status events (read, INSERT), RELEASE.
+    with django_assert_num_queries(8):
         claimed = lifecycle.claim_due("worker-a", ["attune.run"], 50)
     assert len(claimed) == runs
 
@@ -223,8 +223,10 @@ def test_an_idle_poll_is_one_read(db, django_assert_num_queries):
         assert lifecycle.claim_due("worker-a", ["attune.run"], 4) == []
 
 
-def test_claim_costs_two_statements(start, django_assert_num_queries):
+def test_claim_costs_six_statements(start, django_assert_num_queries):
     execution = start("noop")
 
-    with django_assert_num_queries(2):  # the conditional UPDATE, the row with its action and pack
+    # SAVEPOINT, the conditional UPDATE, its status event (read, INSERT), RELEASE, the row
+    # with its action and pack.
+    with django_assert_num_queries(6):
         lifecycle.claim(execution.id, "worker-a")

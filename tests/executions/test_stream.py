@@ -56,3 +56,32 @@ def test_bad_input_is_4xx(reader_client, anon_client):
     assert_error(reader_client.get(URL, {"execution_id": "x"}), 400, "VALIDATION_ERROR")
     assert_error(reader_client.get(URL, {"execution_id": 999999}), 404, "NOT_FOUND")
     assert anon_client.get(URL, {"execution_id": 1}).status_code == 401
+
+
+def test_an_action_run_streams_each_status_it_went_through(
+    reader_client, demo, settings, django_capture_on_commit_callbacks
+):
+    from executions.service import start_execution
+
+    settings.ATTUNE_ENGINE_TRANSPORT = "inline"  # the run happens when its start commits
+    with django_capture_on_commit_callbacks(execute=True):
+        execution = start_execution(demo["noop"], {})
+    execution.refresh_from_db()
+    assert execution.status == Status.COMPLETED
+
+    chunks = parse(reader_client.get(URL, {"execution_id": execution.id}))
+    payloads = [json.loads(c.splitlines()[2][len("data: ") :])["payload"] for c in chunks]
+    assert [p["status"] for p in payloads] == ["scheduled", "running", "completed"]
+    assert {p["id"] for p in payloads} == {execution.id}
+    assert payloads[0]["action_ref"] == execution.action_ref
+
+
+def test_a_cancel_before_the_start_is_one_cancelled_event(reader_client, make_execution):
+    from executions import lifecycle
+
+    execution = make_execution(None, status=Status.SCHEDULED, action_ref="core.noop")
+    lifecycle.request_cancel(execution)
+    chunks = parse(reader_client.get(URL, {"execution_id": execution.id}))
+    assert [json.loads(c.splitlines()[2][len("data: ") :])["payload"]["status"] for c in chunks] == [
+        "cancelled"
+    ]

@@ -30,7 +30,7 @@ def test_an_expired_lease_abandons_the_run(start):
     execution = claimed(start)
     expire(execution)
 
-    assert sweeper.sweep() == {"abandoned": 1, "cancelled": 0, "redispatched": 0}
+    assert sweeper.sweep() == {"abandoned": 1, "cancelled": 0, "redispatched": 0, "inquiries timed out": 0}
 
     execution.refresh_from_db()
     assert execution.status == Status.ABANDONED and execution.finished_at is not None
@@ -151,7 +151,7 @@ def test_a_canceling_run_whose_worker_is_gone_is_cancelled(start):
     lifecycle.request_cancel(execution)
     expire(execution)
 
-    assert sweeper.sweep() == {"abandoned": 0, "cancelled": 1, "redispatched": 0}
+    assert sweeper.sweep() == {"abandoned": 0, "cancelled": 1, "redispatched": 0, "inquiries timed out": 0}
     execution.refresh_from_db()
     assert execution.status == Status.CANCELLED and execution.result["cancelled"] is True
     assert not Execution.objects.filter(original_execution=execution).exists()
@@ -247,6 +247,25 @@ def test_the_scheduler_command_sweeps_once(start):
 
     call_command("attune_scheduler", "--once", stdout=out)
 
-    assert out.getvalue().strip() == "Swept: 1 abandoned, 0 cancelled, 0 redispatched"
+    assert out.getvalue().strip() == "Swept: 1 abandoned, 0 cancelled, 0 redispatched, 0 inquiries timed out"
     execution.refresh_from_db()
     assert execution.status == Status.ABANDONED
+
+
+def test_a_pending_inquiry_past_its_timeout_times_out_and_refuses_a_late_answer(make_execution):
+    from executions.models import Inquiry, InquiryStatus
+
+    run = make_execution(None, status=Status.COMPLETED, action_ref="core.ask")
+    now = timezone.now()
+    due = Inquiry.objects.create(execution=run, prompt="ok?", timeout_at=now - timedelta(seconds=1))
+    later = Inquiry.objects.create(execution=run, prompt="ok?", timeout_at=now + timedelta(hours=1))
+    unlimited = Inquiry.objects.create(execution=run, prompt="ok?")
+
+    assert sweeper.time_out_inquiries() == 1
+    statuses = dict(Inquiry.objects.values_list("id", "status"))
+    assert statuses == {
+        due.id: InquiryStatus.TIMEOUT,
+        later.id: InquiryStatus.PENDING,
+        unlimited.id: InquiryStatus.PENDING,
+    }
+    assert sweeper.time_out_inquiries() == 0  # a second sweep changes nothing
