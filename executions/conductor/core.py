@@ -192,7 +192,7 @@ def cancel(work: Work, policy: str) -> None:
     if work.state["cancelling"]:
         return
     work.state["cancelling"] = policy or "allow_finish"
-    for name, task in work.state["tasks"].items():
+    for task in work.state["tasks"].values():
         if task["status"] == "waiting_inquiry":
             task["status"] = "cancelled"
         items = task.get("items")

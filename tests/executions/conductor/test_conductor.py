@@ -23,3 +23,24 @@ def test_s38_unhandled_failure_fails_the_workflow():
     finished, _, _ = run(definition, outcomes={"a": [("failed", {})]})
     assert finished.status == "failed"
     assert finished.result["error"] == "Workflow failed: 1 task(s) failed: a"
+
+
+def test_s32_a_self_loop_iterates_until_its_guard_stops_it():
+    definition = {
+        "vars": {"n": 0},
+        "tasks": [
+            {"name": "init", "action": "c.i", "next": [{"do": ["a"]}]},
+            {
+                "name": "a",
+                "action": "c.a",
+                "next": [
+                    {"publish": [{"n": "{{ workflow.n + 1 }}"}]},
+                    {"when": "{{ workflow.n < 2 }}", "do": ["a"]},
+                ],
+            },
+        ],
+    }
+    finished, variables, started = run(definition)
+    assert finished.status == "completed"
+    assert [s.activation for s in started if s.task == "a"] == [1, 2, 3]
+    assert variables["n"] == 3
