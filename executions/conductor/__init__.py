@@ -1,0 +1,83 @@
+"""The pure conductor: a workflow execution's decisions, with no ORM, clock or I/O.
+
+`start(definition, context)` and `advance(definition, state, event, context)` return a Step
+(runs to start, runs to cancel, inquiry waits, events, a timer, and `finished` once the
+workflow ends). `state` is JSON, saved as WorkflowExecution.state:
+
+    {"variables": {...},                      # workflow.* / vars.* / variables.*
+     "tasks": {name: {"status": pending|waiting_join|waiting_inquiry|running|succeeded|
+                                failed|timed_out|skipped|cancelled|not_run|None,
+                      "activation": n (latest, 1-based), "attempts": max attempt,
+                      "result": latest result, "arrivals": [{task, activation}] (join),
+                      "triggered_by": [...], "ancestors_of_run": {activation: ["t#n"]}
+                      (only tasks on a cycle), "inquiry_id": ...,
+                      "items": {iterated, total, inputs, timeouts, attempts, statuses,
+                                results, queue, in_flight} | None}},
+     "runs": {"task|activation|item|attempt": {"delay": s}},   # runs not yet finished
+     "runs_started": n, "inquiries": {task: {...}}, "unhandled": [names],
+     "cancelling": policy|None, "failing": message|None, "finished": {status, result}|None}
+"""
+
+from .core import advance, start
+from .types import (
+    CancelRequested,
+    Context,
+    Finished,
+    InquiryResolved,
+    RunFinished,
+    RunKey,
+    RunSpec,
+    Step,
+    Tick,
+    WaitSpec,
+)
+
+__all__ = [
+    "CancelRequested",
+    "Context",
+    "Finished",
+    "InquiryResolved",
+    "RunFinished",
+    "RunKey",
+    "RunSpec",
+    "Step",
+    "Tick",
+    "WaitSpec",
+    "advance",
+    "start",
+    "task_view",
+    "variables",
+]
+
+
+def variables(state: dict) -> dict:
+    return dict(state.get("variables") or {})
+
+
+def task_view(definition: dict, state: dict) -> list[dict]:
+    """Per task, for GET /executions/{id}/tasks, in definition order (nested after groups)."""
+    from .graph import graph_of
+
+    graph = graph_of(definition)
+    view = []
+    for name in graph.tasks:
+        task = state.get("tasks", {}).get(name) or {}
+        items = task.get("items") or {}
+        statuses = items.get("statuses") or []
+        view.append(
+            {
+                "name": name,
+                "status": task.get("status") or "pending",
+                "activations": task.get("activation", 0),
+                "attempts": task.get("attempts", 0),
+                "items": {
+                    "total": items.get("total", 0),
+                    "finished": sum(1 for s in statuses if s is not None),
+                    "succeeded": sum(1 for s in statuses if s == "succeeded"),
+                    "failed": sum(1 for s in statuses if s in ("failed", "timed_out", "cancelled")),
+                },
+                "result": task.get("result"),
+                "parent_group": graph.parent.get(name),
+            }
+        )
+    return view

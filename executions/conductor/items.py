@@ -1,0 +1,215 @@
+"""Runs of one activation: items (S15-S17), concurrency slots, retries (S9-S12), timeouts (S13)."""
+
+from executions.rendering import RenderError, render, render_condition
+
+from .names import base_names, transition_names
+from .types import RunFinished, RunKey, RunSpec
+
+FAILED_LIKE = {"failed", "abandoned", "cancelled"}
+
+
+def start_items(work, name: str) -> None:
+    """Render with_items, then per item timeout and input; start up to `concurrency` runs."""
+    from .core import fail_task, limit
+
+    task = work.task(name)
+    definition = work.graph.tasks[name]
+    names = base_names(work.state, work.context)
+    try:
+        if "with_items" in definition:
+            elements = render(definition["with_items"], names)
+            if not isinstance(elements, list):
+                return fail_task(work, name, f"with_items gave {type(elements).__name__}, not a list")
+            size = definition.get("batch_size")
+            if size:
+                elements = [elements[i : i + size] for i in range(0, len(elements), size)]
+            maximum = limit(work.context, "ATTUNE_WITH_ITEMS_MAX")
+            if len(elements) > maximum:
+                return fail_task(
+                    work,
+                    name,
+                    f"with_items gave {len(elements)} items, over ATTUNE_WITH_ITEMS_MAX ({maximum})",
+                )
+        else:
+            elements = None
+        inputs, timeouts = [], []
+        for index, element in enumerate(elements if elements is not None else [None]):
+            scope = dict(names)
+            if elements is not None:
+                scope.update(item=element, index=index)
+            timeouts.append(render_timeout(definition.get("timeout"), names))
+            inputs.append(render(definition.get("input") or {}, scope))
+    except RenderError as exc:
+        return fail_task(work, name, str(exc))
+    except ValueError as exc:
+        return fail_task(work, name, str(exc))
+    count = len(inputs)
+    task["items"] = {
+        "iterated": elements is not None,
+        "total": count,
+        "inputs": inputs,
+        "timeouts": timeouts,
+        "attempts": [0] * count,
+        "statuses": [None] * count,
+        "results": [None] * count,
+        "queue": list(range(count)),
+        "in_flight": [],
+    }
+    if count == 0:
+        task.update(status="succeeded", result=[])
+        work.queue.append(("finish", name, None))
+        return
+    task["status"] = "running"
+    fill_slots(work, name)
+
+
+def render_timeout(template, names) -> int | None:
+    if template is None:
+        return None
+    value = render(template, names)
+    if isinstance(value, str):
+        try:
+            value = int(value.strip())
+        except ValueError:
+            raise ValueError(f"timeout {value!r} is not an integer") from None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"timeout {value!r} is not an integer >= 0")
+    return value or None
+
+
+def fill_slots(work, name: str) -> None:
+    task = work.task(name)
+    items = task["items"]
+    concurrency = work.graph.tasks[name].get("concurrency") or 1 if items["iterated"] else 1
+    while items["queue"] and len(items["in_flight"]) < concurrency:
+        if work.state["cancelling"] or work.state["failing"]:
+            items["queue"] = []
+            return
+        index = items["queue"].pop(0)
+        launch(work, name, index, delay=0)
+
+
+def launch(work, name: str, index: int, delay: float) -> None:
+    from .core import fail_workflow, limit
+
+    task = work.task(name)
+    items = task["items"]
+    definition = work.graph.tasks[name]
+    maximum = limit(work.context, "ATTUNE_MAX_RUNS_PER_EXECUTION")
+    if work.state["runs_started"] >= maximum:
+        fail_workflow(work, f"more than ATTUNE_MAX_RUNS_PER_EXECUTION ({maximum}) runs")
+        return
+    work.state["runs_started"] += 1
+    attempt = items["attempts"][index] + 1
+    items["attempts"][index] = attempt
+    task["attempts"] = max(task["attempts"], attempt)
+    item_index = index if items["iterated"] else None
+    if index not in items["in_flight"]:
+        items["in_flight"].append(index)
+    work.state["runs"][run_id(name, task["activation"], item_index, attempt)] = {"delay": delay}
+    workflow = definition.get("type") == "workflow"
+    work.step.start.append(
+        RunSpec(
+            task=name,
+            activation=task["activation"],
+            item_index=item_index,
+            attempt=attempt,
+            kind="workflow" if workflow else "action",
+            ref=definition.get("action"),
+            input=items["inputs"][index],
+            timeout_seconds=items["timeouts"][index],
+            delay_seconds=delay,
+            max_retries=(definition.get("retry") or {}).get("count", 0),
+            triggered_by=[
+                RunKey(k["task"], k["activation"], None, 0) for k in task.get("triggered_by") or []
+            ],
+        )
+    )
+
+
+def run_id(task: str, activation: int, item_index, attempt: int) -> str:
+    return f"{task}|{activation}|{'' if item_index is None else item_index}|{attempt}"
+
+
+def run_finished(work, event: RunFinished) -> None:
+    key = run_id(event.task, event.activation, event.item_index, event.attempt)
+    if work.state["runs"].pop(key, None) is None:
+        return  # a duplicate or a stale run: already fed
+    task = work.task(event.task)
+    items = task["items"]
+    index = event.item_index or 0
+    status = event.status
+    if status in FAILED_LIKE:
+        status = "failed"
+    if status in ("failed", "timed_out") and should_retry(work, event.task, index, status, event.result):
+        launch(
+            work,
+            event.task,
+            index,
+            delay_for(work.graph.tasks[event.task]["retry"], items["attempts"][index]),
+        )
+        return
+    if event.status == "cancelled" and work.state["cancelling"]:
+        status = "cancelled"
+    items["in_flight"].remove(index)
+    items["statuses"][index] = status
+    items["results"][index] = event.result
+    fill_slots(work, event.task)
+    if items["in_flight"] or items["queue"]:
+        return
+    task["status"], task["result"] = aggregate(items)
+    work.queue.append(("finish", event.task, None))
+
+
+def should_retry(work, name: str, index: int, status: str, result) -> bool:
+    retry = work.graph.tasks[name].get("retry")
+    if not retry or work.state["cancelling"] or work.state["failing"]:
+        return False
+    if work.task(name)["items"]["attempts"][index] > retry.get("count", 0):
+        return False
+    if retry.get("on_error") is None:
+        return True
+    try:
+        return render_condition(retry["on_error"], transition_names(work.state, work.context, status, result))
+    except RenderError:
+        return False
+
+
+def delay_for(retry: dict, attempt: int) -> float:
+    """The wait before retry n = attempt (S10): constant, linear or exponential, capped."""
+    base = retry.get("delay") or 0
+    backoff = retry.get("backoff") or "constant"
+    number = attempt  # the retry about to start is the attempt-th retry
+    delay = (
+        base * number
+        if backoff == "linear"
+        else base * 2 ** (number - 1)
+        if backoff == "exponential"
+        else base
+    )
+    if retry.get("max_delay") is not None:
+        delay = min(delay, retry["max_delay"])
+    return delay
+
+
+def aggregate(items: dict):
+    statuses = items["statuses"]
+    if all(s == "succeeded" for s in statuses):
+        status = "succeeded"
+    elif "cancelled" in statuses:
+        status = "cancelled"
+    elif "failed" not in statuses and "timed_out" in statuses:
+        status = "timed_out"
+    else:
+        status = "failed"
+    return status, (list(items["results"]) if items["iterated"] else items["results"][0])
+
+
+def in_flight_keys(work, retry_pending_only: bool) -> list:
+    keys = []
+    for key, run in work.state["runs"].items():
+        if retry_pending_only and not run.get("delay"):
+            continue
+        task, activation, item_index, attempt = key.split("|")
+        keys.append(RunKey(task, int(activation), int(item_index) if item_index else None, int(attempt)))
+    return keys
