@@ -100,9 +100,10 @@ def launch(work, name: str, index: int, delay: float) -> None:
         fail_workflow(work, f"more than ATTUNE_MAX_RUNS_PER_EXECUTION ({maximum}) runs")
         return
     work.state["runs_started"] += 1
-    attempt = items["attempts"][index] + 1
-    items["attempts"][index] = attempt
-    task["attempts"] = max(task["attempts"], attempt)
+    runs = items["attempts"][index] + 1  # runs of this item so far, this one included
+    items["attempts"][index] = runs
+    task["attempts"] = max(task["attempts"], runs)
+    attempt = runs - 1  # Attune's retry_count: 0 on the first attempt
     item_index = index if items["iterated"] else None
     if index not in items["in_flight"]:
         items["in_flight"].append(index)
