@@ -5,7 +5,7 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
 
 from attune.filters import BOOLEAN_CHOICES, StrictChoiceFilter
-from executions.models import Execution, Status
+from executions.models import Execution, Inquiry, InquiryStatus, Status
 
 ID_MAX = 2**63 - 1  # a bigger number would overflow the database's integer, not match nothing
 
@@ -55,3 +55,14 @@ class ExecutionFilter(filters.FilterSet):
     # The `value: str` hint documents the parameter as a string enum, not a boolean.
     def filter_top_level_only(self, qs, name, value: str):
         return qs.filter(parent__isnull=True) if value == "true" else qs
+
+
+class InquiryFilter(filters.FilterSet):
+    status = StrictChoiceFilter(choices=InquiryStatus.choices, help_text="Only inquiries with this status.")
+    execution = IdFilter(
+        field_name="execution_id", help_text="Only the inquiries of this run (the one that asked)."
+    )
+
+    class Meta:
+        model = Inquiry
+        fields = ["status", "execution"]

@@ -1,6 +1,5 @@
 """Attune's inquiry API: list, get, respond. The domain rules live in executions/inquiries.py."""
 
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, serializers, viewsets
 from rest_framework.decorators import action
@@ -9,8 +8,8 @@ from rest_framework.permissions import IsAuthenticated
 from attune import schema
 from attune.api import Conflict, data_response
 from executions import inquiries
-from executions.filters import ID_MAX
-from executions.models import Inquiry, InquiryStatus
+from executions.filters import ID_MAX, InquiryFilter
+from executions.models import Inquiry
 from executions.pagination import ExecutionPagination
 
 ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="Inquiry id.")
@@ -43,15 +42,6 @@ class InquirySerializer(serializers.ModelSerializer):
 
 class RespondSerializer(serializers.Serializer):
     response = serializers.DictField(help_text="The answer, validated against the inquiry's schema.")
-
-
-class InquiryFilter(filters.FilterSet):
-    status = filters.ChoiceFilter(choices=InquiryStatus.choices)
-    execution = filters.NumberFilter(field_name="execution_id", min_value=1, max_value=ID_MAX)
-
-    class Meta:
-        model = Inquiry
-        fields = ("status", "execution")
 
 
 InquiryEnvelope = schema.data_envelope(InquirySerializer(), "InquiryEnvelope")

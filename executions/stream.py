@@ -20,6 +20,7 @@ from executions.filters import ID_MAX
 from executions.models import TERMINAL, Execution, ExecutionEvent
 
 POLL_SECONDS = 0.5
+ID_SCHEMA = {"type": "integer", "minimum": 0, "maximum": ID_MAX}  # what _int accepts
 BATCH = 500
 
 
@@ -75,8 +76,8 @@ STREAM_SCHEMA = extend_schema(
         "sent, or after ATTUNE_SSE_MAX_SECONDS."
     ),
     parameters=[
-        OpenApiParameter("execution_id", int, required=True, description="The root execution."),
-        OpenApiParameter("last_event_id", int, description="Resume after this event id."),
+        OpenApiParameter("execution_id", ID_SCHEMA, required=True, description="The root execution."),
+        OpenApiParameter("last_event_id", ID_SCHEMA, description="Resume after this event id."),
     ],
     responses={
         (200, "text/event-stream"): OpenApiResponse(OpenApiTypes.STR, description="The event stream."),
