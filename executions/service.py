@@ -1,7 +1,8 @@
 """Starting executions: the one implementation the API, `run_action` and the admin call.
 
-Every rule about what may run lives here: the action must exist and be enabled, not be a
-workflow (orchestration runs those), `core.local` needs a permission, the parameters must
+Every rule about what may run lives here: the action must exist and be enabled (a workflow or
+its companion action starts a workflow execution: executions.orchestration), `core.local`
+needs a permission, the parameters must
 match the action's schema, the extra environment may not touch what the runner controls.
 A refused start raises an ExecutionRefused subclass and creates nothing.
 """
@@ -119,11 +120,6 @@ def needs_local_permission(action: Action) -> bool:
 def check_runnable(action: Action, executor) -> None:
     if not action.enabled:
         raise ActionUnavailable(f"Action '{action.ref}' is disabled")
-    if action.runner_type == Action.RunnerType.WORKFLOW:
-        raise ActionUnavailable(
-            f"Action '{action.ref}' runs a workflow; running workflows comes with orchestration "
-            "and is not available yet (docs/executions.md)."
-        )
     if needs_local_permission(action) and not (executor and executor.has_perm(LOCAL_COMMAND_PERMISSION)):
         raise NotPermitted(
             f"Running '{action.ref}' needs the permission '{LOCAL_COMMAND_PERMISSION}'"
@@ -193,7 +189,18 @@ def start_execution(
     action, parameters: dict | None, *, executor=None, timeout_seconds=None, env_vars=None, max_retries=0
 ) -> Execution:
     """Check everything, then create a scheduled execution of `action` and dispatch it once
-    the transaction commits. Raises an ExecutionRefused subclass, creating nothing."""
+    the transaction commits. Raises an ExecutionRefused subclass, creating nothing.
+
+    A workflow's companion action starts the workflow (executions.orchestration)."""
+    if action.runner_type == Action.RunnerType.WORKFLOW:
+        return start_workflow_of(
+            action.workflow,
+            parameters,
+            executor,
+            timeout_seconds=timeout_seconds,
+            env_vars=env_vars,
+            max_retries=max_retries,
+        )
     check_runnable(action, executor)
     errors = {**option_errors(timeout_seconds, max_retries), **env_var_errors(env_vars)}
     if errors:
@@ -218,5 +225,33 @@ def start_execution(
     return execution
 
 
-def start_by_ref(ref: str, parameters: dict | None, **options) -> Execution:
-    return start_execution(find_action(ref), parameters, **options)
+def start_by_ref(ref: str, parameters: dict | None, *, executor=None, **options) -> Execution:
+    """Start the action or the workflow named `ref` (a workflow may have no companion action)."""
+    action = Action.objects.select_related("pack", "workflow__pack").filter(ref=ref).first()
+    if action is None:
+        from executions.orchestration import find_workflow
+
+        workflow = find_workflow(ref)
+        if workflow is None:
+            raise ActionNotFound(f"Action '{ref}' not found")
+        return start_workflow_of(workflow, parameters, executor, **options)
+    return start_execution(action, parameters, executor=executor, **options)
+
+
+def start_workflow_of(workflow, parameters, executor, *, timeout_seconds=None, env_vars=None, max_retries=0):
+    """A workflow execution; the run options of an action do not apply to it (400)."""
+    from executions.orchestration import start_workflow
+
+    errors = {}
+    for name, value in (
+        ("timeout_seconds", timeout_seconds),
+        ("env_vars", env_vars),
+        ("max_retries", max_retries),
+    ):
+        if value not in (None, 0, {}):
+            errors[name] = [
+                "Applies to action runs only: a workflow's tasks have their own timeout, retry and input."
+            ]
+    if errors:
+        raise ExecutionInvalid("Invalid execution request", errors)
+    return start_workflow(workflow, parameters, executor=executor)

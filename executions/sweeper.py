@@ -13,8 +13,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from executions import events, transport
-from executions.models import Execution, Inquiry, InquiryStatus, Status
+from executions import conductor, events, orchestration, transport
+from executions.models import Execution, Inquiry, InquiryStatus, Kind, Status, WorkflowExecution
 from executions.runners.results import failed_result
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,9 @@ def sweep() -> dict[str, int]:
         "cancelled": cancel_orphaned(),
         "redispatched": redispatch_lost(),
         "inquiries timed out": time_out_inquiries(),
+        "nested timed out": time_out_nested_workflows(),
+        "timers fired": fire_timers(),
+        "advanced": advance_stalled(),
     }
 
 
@@ -57,7 +60,12 @@ def abandon_expired() -> int:
             if not won:
                 continue
             abandoned += 1
-            retry = _retry_of(execution) if execution.attempt < execution.max_retries else None
+            # A task run's retry is its workflow's decision (its `retry`), taken when it advances.
+            retry = (
+                _retry_of(execution)
+                if execution.parent_id is None and execution.attempt < execution.max_retries
+                else None
+            )
             events.status_changed([execution.id] + ([retry.id] if retry else []))
             if retry is not None:
                 transport.dispatch_on_commit([retry.id])
@@ -67,6 +75,8 @@ def abandon_expired() -> int:
             execution.worker,
             f"; retried as execution {retry.id}" if retry else "",
         )
+        if execution.parent_id:
+            orchestration.advance_quietly(execution.parent_id)
     return abandoned
 
 
@@ -74,8 +84,11 @@ def cancel_orphaned() -> int:
     """`canceling` runs whose worker is gone (lease run out) are `cancelled`."""
     now = timezone.now()
     orphaned = Q(lease_expires_at__lt=now) | Q(lease_expires_at__isnull=True)
+    # A workflow execution holds no lease: it is `canceling` until its runs have ended.
     ids = list(
-        Execution.objects.filter(orphaned, status=Status.CANCELING).values_list("id", flat=True)[:BATCH]
+        Execution.objects.filter(orphaned, status=Status.CANCELING, kind=Kind.ACTION).values_list(
+            "id", flat=True
+        )[:BATCH]
     )
     if not ids:
         return 0
@@ -94,6 +107,11 @@ def cancel_orphaned() -> int:
             updated=now,
         )
         events.status_changed(cancelled)
+    parents = Execution.objects.filter(id__in=cancelled, parent__isnull=False).values_list(
+        "parent_id", flat=True
+    )
+    for parent_id in set(parents):
+        orchestration.advance_quietly(parent_id)
     return len(cancelled)
 
 
@@ -122,11 +140,59 @@ def redispatch_lost() -> int:
 
 
 def time_out_inquiries() -> int:
-    """Pending inquiries whose `timeout_at` has passed are `timeout`; a late answer is a 409."""
+    """Pending inquiries whose `timeout_at` has passed are `timeout`; a late answer is a 409.
+    The tasks waiting on them finish `timed_out`."""
     now = timezone.now()
-    return Inquiry.objects.filter(status=InquiryStatus.PENDING, timeout_at__lte=now).update(
+    due = Inquiry.objects.filter(status=InquiryStatus.PENDING, timeout_at__lte=now)
+    ids = list(due.order_by("timeout_at", "id").values_list("id", flat=True)[:BATCH])
+    if not ids:
+        return 0
+    Inquiry.objects.filter(id__in=ids, status=InquiryStatus.PENDING).update(
         status=InquiryStatus.TIMEOUT, updated=now
     )
+    timed_out = list(
+        Inquiry.objects.select_related("execution").filter(
+            id__in=ids, status=InquiryStatus.TIMEOUT, updated=now
+        )
+    )
+    for inquiry in timed_out:
+        try:
+            orchestration.inquiry_changed(inquiry)
+        except Exception:  # the next sweep cannot find it again: the workflow's own timer can
+            log.exception("inquiry %s: could not tell its workflow it timed out", inquiry.id)
+    return len(timed_out)
+
+
+def time_out_nested_workflows() -> int:
+    """A `type: workflow` task's timeout: the nested execution is cancelled (cancel_running)
+    and ends `timeout`."""
+    now = timezone.now()
+    due = Execution.objects.filter(kind=Kind.WORKFLOW, status=Status.RUNNING, deadline_at__lte=now)
+    count = 0
+    for execution_id, timeout in due.values_list("id", "workflow_task__timeout_seconds")[:BATCH]:
+        orchestration.cancel_workflow_quietly(execution_id, "cancel_running", timed_out_after=timeout)
+        count += 1
+    return count
+
+
+def fire_timers() -> int:
+    """Workflow executions whose conductor timer (`wake_at`) is due are advanced with a tick."""
+    now = timezone.now()
+    due = list(WorkflowExecution.objects.filter(wake_at__lte=now).values_list("pk", flat=True)[:BATCH])
+    for execution_id in due:
+        WorkflowExecution.objects.filter(pk=execution_id, wake_at__lte=now).update(wake_at=None)
+        orchestration.advance_quietly(execution_id, conductor.Tick())
+    return len(due)
+
+
+def advance_stalled() -> int:
+    """Finished task runs nobody advanced past (the process died between the two phases)."""
+    older_than = timezone.now() - timedelta(seconds=settings.ATTUNE_ADVANCE_REPAIR_AFTER)
+    stalled = orchestration.unadvanced_workflows(older_than, BATCH)
+    for execution_id in stalled:
+        log.warning("workflow execution %s: advancing past runs finished before a crash", execution_id)
+        orchestration.advance_quietly(execution_id)
+    return len(stalled)
 
 
 def _abandoned_error(execution) -> str:

@@ -6,6 +6,8 @@ transport needs to be reliable for correctness, only for speed (docs/workers.md)
 """
 
 import logging
+import threading
+from collections import deque
 
 from django.conf import settings
 from django.db import transaction
@@ -15,6 +17,7 @@ from executions import wake
 from executions.models import Execution
 
 log = logging.getLogger(__name__)
+_inline = threading.local()
 
 
 def dispatch_on_commit(execution_ids: list[int]) -> None:
@@ -26,10 +29,7 @@ def dispatch_on_commit(execution_ids: list[int]) -> None:
 def dispatch(execution_ids: list[int]) -> None:
     transport = settings.ATTUNE_ENGINE_TRANSPORT
     if transport == "inline":
-        from executions.worker import run_inline
-
-        for execution_id in execution_ids:
-            run_inline(execution_id)
+        run_inline(execution_ids)
         return
     if transport == "celery" and not _publish(execution_ids):
         return  # not marked as dispatched: the sweeper tries again
@@ -55,3 +55,24 @@ def _publish(execution_ids: list[int]) -> bool:
         log.exception("could not publish executions %s; the sweeper will re-dispatch them", execution_ids)
         return False
     return True
+
+
+def run_inline(execution_ids: list[int]) -> None:
+    """The inline transport (tests, `run_workflow` without a worker): run in this thread.
+
+    A run's end advances its workflow, which dispatches the next runs from inside this call:
+    those join the queue of the outermost call instead of nesting, so a 1,000-task chain
+    does not grow the stack.
+    """
+    from executions.worker import run_inline as run_one
+
+    pending = getattr(_inline, "pending", None)
+    if pending is not None:
+        pending.extend(execution_ids)
+        return
+    _inline.pending = deque(execution_ids)
+    try:
+        while _inline.pending:
+            run_one(_inline.pending.popleft())
+    finally:
+        _inline.pending = None

@@ -17,7 +17,7 @@ from rest_framework.permissions import IsAuthenticated
 from attune import schema
 from attune.api import Conflict, data_response
 from attune.viewsets import ActionModelPermissions, ValuesListMixin
-from executions import lifecycle, service
+from executions import lifecycle, orchestration, service
 from executions.filters import ID_MAX, ExecutionFilter
 from executions.models import Execution, Status
 from executions.pagination import ExecutionPagination
@@ -140,24 +140,27 @@ class ExecutionViewSet(ValuesListMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         operation_id="create_execution",
-        summary="Run an action",
+        summary="Run an action or a workflow",
         description=(
             "Validates the parameters against the action's schema (defaults applied), stores "
             "them with secret values redacted, and schedules the run. `core.local` needs the "
-            "permission `executions.run_local_command`. Actions of runner type `workflow` are "
-            "refused until orchestration runs them."
+            "permission `executions.run_local_command`. A workflow's ref (or its companion "
+            "action's) starts a workflow execution: parameters checked against its "
+            "`param_schema`, its task runs listed with `?parent=<id>` and their state at "
+            "`/executions/{id}/tasks`; `timeout_seconds`, `env_vars` and `max_retries` apply "
+            "to action runs only (400)."
         ),
         request=ExecuteRequestSerializer,
         responses={
             201: ExecutionEnvelope,
             400: schema.error(
                 "Invalid parameters, env_vars or options (per field in `details`), or the action "
-                "is disabled or a workflow. Nothing was created."
+                "or workflow is disabled. Nothing was created."
             ),
             403: schema.error(
                 "Lacks `executions.add_execution`, or `executions.run_local_command` for core.local."
             ),
-            404: schema.error("No action with this ref."),
+            404: schema.error("No action or workflow with this ref."),
             **{code: response for code, response in schema.WRITE_ERRORS.items() if code not in (400, 403)},
         },
     )
@@ -184,6 +187,10 @@ class ExecutionViewSet(ValuesListMixin, viewsets.GenericViewSet):
         operation_id="cancel_execution",
         summary="Cancel an execution",
         description=(
+            "A workflow execution stops starting tasks and becomes `canceling`, then `cancelled` "
+            "once its running runs ended (its `cancellation_policy`: `allow_finish` lets them "
+            "finish, `cancel_running` stops them; nested workflows likewise). Cancelling a task "
+            "run fails its task, whose transitions then run. "
             "A run no worker has started is cancelled at once; a running one becomes `canceling` "
             "until its worker stops it. Cancelling a `canceling` run answers its current state."
         ),
@@ -200,7 +207,7 @@ class ExecutionViewSet(ValuesListMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         try:
-            execution = lifecycle.request_cancel(self.get_object())
+            execution = orchestration.cancel_execution(self.get_object())
         except lifecycle.AlreadyFinished as exc:
             raise Conflict(f"{exc}; it cannot be cancelled") from None
         return data_response(self.represent(execution), "Cancellation requested")

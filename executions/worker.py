@@ -48,6 +48,11 @@ def run_claimed(execution, worker: str, cancel: threading.Event) -> str:
         log.warning("execution %s: lease lost before it finished; its result is dropped", execution.id)
         return ""
     log.info("execution %s: %s", execution.id, status)
+    if execution.parent_id:
+        # Phase 2: the workflow moves on. A crash before this is repaired by the sweeper.
+        from executions.orchestration import advance_quietly
+
+        advance_quietly(execution.parent_id)
     return status
 
 

@@ -1,0 +1,52 @@
+"""Workflows run through the real engine (persistence, runners, the inline transport).
+
+The inline transport runs each task run in the test's thread when the transaction that
+scheduled it commits; `django_capture_on_commit_callbacks(execute=True)` stands in for the
+commit of the test's wrapping transaction and also runs the callbacks those callbacks add.
+"""
+
+import pytest
+import yaml
+
+from executions import service
+from executions.models import Execution
+from tests.conftest import DEFINITION  # noqa: F401
+
+
+@pytest.fixture
+def flow(make_workflow):
+    """A workflow `demo.<name>` from YAML text (or a dict) with an optional param schema."""
+
+    def make(definition, name="flow", param_schema=None, pack=None, **fields):
+        if isinstance(definition, str):
+            definition = yaml.safe_load(definition)
+        definition.setdefault("version", "1.0.0")
+        return make_workflow(
+            f"demo.{name}", pack=pack, definition=definition, param_schema=param_schema, **fields
+        )
+
+    return make
+
+
+@pytest.fixture
+def run_flow(django_capture_on_commit_callbacks, make_user):
+    """Start a workflow by ref and run it to the end (or until it waits); its execution."""
+    user = make_user("runner", superuser=True)
+
+    def run(ref, parameters=None, **options):
+        options.setdefault("executor", user)
+        with django_capture_on_commit_callbacks(execute=True):
+            execution = service.start_by_ref(ref, parameters, **options)
+        execution.refresh_from_db()
+        return execution
+
+    return run
+
+
+def task_runs(execution) -> list[tuple]:
+    """(task, activation, item, attempt, status) of each task run, in creation order."""
+    return list(
+        Execution.objects.filter(parent=execution)
+        .order_by("id")
+        .values_list("task_name", "activation", "item_index", "attempt", "status")
+    )
