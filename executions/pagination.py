@@ -7,6 +7,10 @@ from rest_framework.response import Response
 from attune.api import PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, EnvelopePagination, _int_param
 
 
+# SQLite and PostgreSQL take a 64-bit OFFSET; a page number past it would be a database error.
+OFFSET_MAX = 2**62
+
+
 class ExecutionPagination(EnvelopePagination):
     def paginate_queryset(self, queryset, request, view=None):
         params = request.query_params
@@ -14,6 +18,9 @@ class ExecutionPagination(EnvelopePagination):
         self.page_size = self._page_size(params)
         self.include_total = _bool_param(params, "include_total")
         offset = (self.page - 1) * self.page_size
+        if offset > OFFSET_MAX:  # past any table's end, and past what the databases' OFFSET takes
+            self.total_items = 0 if self.include_total else None
+            return queryset.none()
         if self.include_total:
             self.total_items = queryset.count()
             return (

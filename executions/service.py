@@ -193,6 +193,8 @@ def start_execution(
 
     A workflow's companion action starts the workflow (executions.orchestration)."""
     if action.runner_type == Action.RunnerType.WORKFLOW:
+        if action.workflow is None:
+            raise ActionUnavailable(f"Action '{action.ref}' runs a workflow that does not exist")
         return start_workflow_of(
             action.workflow,
             parameters,

@@ -120,13 +120,6 @@ def test_a_disabled_action_is_a_400_and_creates_nothing(api_client, make_action)
     assert not Execution.objects.exists()
 
 
-def test_a_workflow_action_is_refused_with_the_reason(api_client, make_action):
-    make_action("demo.flow", runner_type="workflow", entry_point="")
-    body = assert_error(api_client.post(URL, {"action_ref": "demo.flow"}, format="json"), 400, "BAD_REQUEST")
-    assert "orchestration" in body["error"]
-    assert not Execution.objects.exists()
-
-
 def test_running_needs_the_add_permission(make_user, make_action):
     make_action("demo.noop")
     client = client_for(make_user("reader"))

@@ -224,3 +224,14 @@ def test_logs_of_an_unknown_stream_or_execution(reader_client, make_action, make
         ]
     )
     assert_error(reader_client.get(f"{URL}/{execution.id + 1}/logs/stdout"), 404, "NOT_FOUND")
+
+
+@pytest.mark.parametrize("url", [URL, "/api/v1/inquiries"])
+@pytest.mark.parametrize("total", ["", "&include_total=true"])
+def test_a_page_past_what_a_database_offset_holds_is_an_empty_page(reader_client, url, total, make_execution):
+    """Found by the CI fuzz run: page 5e26 made SQLite's OFFSET overflow (a 500)."""
+    make_execution()
+    response = reader_client.get(f"{url}?per_page=8&page=538346208366399900860022784{total}")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["items"] == [] and body["pagination"]["has_next"] is False
