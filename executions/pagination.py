@@ -6,7 +6,6 @@ from rest_framework.response import Response
 
 from attune.api import PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, EnvelopePagination, _int_param
 
-
 # SQLite and PostgreSQL take a 64-bit OFFSET; a page number past it would be a database error.
 OFFSET_MAX = 2**62
 

@@ -33,7 +33,13 @@ def test_an_expired_lease_abandons_the_run(start):
     execution = claimed(start)
     expire(execution)
 
-    assert sweeper.sweep() == {"abandoned": 1, "cancelled": 0, "redispatched": 0, "inquiries timed out": 0, **QUIET}
+    assert sweeper.sweep() == {
+        "abandoned": 1,
+        "cancelled": 0,
+        "redispatched": 0,
+        "inquiries timed out": 0,
+        **QUIET,
+    }
 
     execution.refresh_from_db()
     assert execution.status == Status.ABANDONED and execution.finished_at is not None
@@ -154,7 +160,13 @@ def test_a_canceling_run_whose_worker_is_gone_is_cancelled(start):
     lifecycle.request_cancel(execution)
     expire(execution)
 
-    assert sweeper.sweep() == {"abandoned": 0, "cancelled": 1, "redispatched": 0, "inquiries timed out": 0, **QUIET}
+    assert sweeper.sweep() == {
+        "abandoned": 0,
+        "cancelled": 1,
+        "redispatched": 0,
+        "inquiries timed out": 0,
+        **QUIET,
+    }
     execution.refresh_from_db()
     assert execution.status == Status.CANCELLED and execution.result["cancelled"] is True
     assert not Execution.objects.filter(original_execution=execution).exists()
@@ -250,7 +262,10 @@ def test_the_scheduler_command_sweeps_once(start):
 
     call_command("attune_scheduler", "--once", stdout=out)
 
-    assert out.getvalue().strip() == "Swept: 1 abandoned, 0 cancelled, 0 redispatched, 0 inquiries timed out, 0 nested timed out, 0 timers fired, 0 advanced"
+    assert (
+        out.getvalue().strip()
+        == "Swept: 1 abandoned, 0 cancelled, 0 redispatched, 0 inquiries timed out, 0 nested timed out, 0 timers fired, 0 advanced"
+    )
     execution.refresh_from_db()
     assert execution.status == Status.ABANDONED
 

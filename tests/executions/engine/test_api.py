@@ -21,7 +21,9 @@ SCHEMA = {"count": {"type": "integer", "default": 3}, "label": {"type": "string"
 
 def execute(api_client, capture, ref, parameters=None, **fields):
     with capture(execute=True):
-        return api_client.post(URL, {"action_ref": ref, "parameters": parameters or {}, **fields}, format="json")
+        return api_client.post(
+            URL, {"action_ref": ref, "parameters": parameters or {}, **fields}, format="json"
+        )
 
 
 def test_execute_with_a_workflow_ref_runs_the_workflow(flow, api_client, django_capture_on_commit_callbacks):
@@ -55,14 +57,18 @@ def test_a_workflow_parameter_of_the_wrong_type_is_a_400_and_creates_nothing(
 
 def test_a_missing_required_workflow_parameter_is_a_400(flow, api_client, django_capture_on_commit_callbacks):
     flow(TWO_STEPS, param_schema={"host": {"type": "string", "required": True}})
-    body = assert_error(execute(api_client, django_capture_on_commit_callbacks, "demo.flow"), 400, "VALIDATION_ERROR")
+    body = assert_error(
+        execute(api_client, django_capture_on_commit_callbacks, "demo.flow"), 400, "VALIDATION_ERROR"
+    )
     assert "parameters.host" in body["details"] or "host" in str(body["details"])
     assert not Execution.objects.exists()
 
 
 def test_a_disabled_workflow_is_a_400(flow, api_client, django_capture_on_commit_callbacks):
     flow(TWO_STEPS, enabled=False)
-    body = assert_error(execute(api_client, django_capture_on_commit_callbacks, "demo.flow"), 400, "BAD_REQUEST")
+    body = assert_error(
+        execute(api_client, django_capture_on_commit_callbacks, "demo.flow"), 400, "BAD_REQUEST"
+    )
     assert "disabled" in body["error"]
     assert not Execution.objects.exists()
 
@@ -81,7 +87,9 @@ def test_an_unknown_ref_is_still_a_404(api_client, django_capture_on_commit_call
     assert_error(execute(api_client, django_capture_on_commit_callbacks, "demo.nothing"), 404, "NOT_FOUND")
 
 
-def test_the_companion_action_starts_its_workflow(flow, make_action, api_client, django_capture_on_commit_callbacks):
+def test_the_companion_action_starts_its_workflow(
+    flow, make_action, api_client, django_capture_on_commit_callbacks
+):
     workflow = flow(TWO_STEPS)
     make_action("demo.flow_action", runner_type="workflow", entry_point="", workflow=workflow)
     response = execute(api_client, django_capture_on_commit_callbacks, "demo.flow_action")
