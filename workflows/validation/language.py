@@ -46,7 +46,9 @@ NAMESPACES = {
     "system": "execution id, workflow ref and start time",
     "inquiry": "answered inquiries: `inquiry.<name>` of a task with `wait_for`",
 }
-# The fields of `inquiry.<name>` (what the conductor keeps of an answered inquiry).
+# executions/conductor/names.py gives the engine's templates these names but the iteration
+# ones (tests/workflows/test_wait_for.py holds them equal).
+# The fields of `inquiry.<name>`: what the conductor keeps of an answered inquiry (core.py).
 INQUIRY_FIELDS = ("id", "status", "response", "assigned_to", "responded_by", "responded_at", "timeout_at")
 ITERATION_NAMES = {"item", "index"}
 # Functions about the task that just finished: valid only in a transition's `when`/`publish`.

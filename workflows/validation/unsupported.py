@@ -10,6 +10,8 @@ cache entry); a warning where the key only grants less than asked
 from workflows.validation.diagnostics import WARNING, Diagnostic, pointer
 from workflows.validation.language import TASK_KEY_ALIASES
 
+# `wait_for` was here (W601) until the engine could wait for inquiries; W601 is retired and
+# `wait_for` is checked like any other key (usage.py W124, templates.py `inquiry.<task>`).
 FEATURES = {
     "iterate_cache": (
         "W602-iterate-cache-not-supported",
