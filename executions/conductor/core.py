@@ -10,6 +10,7 @@ from collections import deque
 from typing import Any
 
 from executions.rendering import RenderError, render, render_condition
+from workflows.validation.language import INQUIRY_FIELDS
 
 from .finish import check_completion, fail_workflow
 from .graph import graph_of
@@ -169,10 +170,7 @@ def inquiry_resolved(work: Work, event: InquiryResolved) -> None:
     if status == "invalid":
         fail_task(work, event.task, inquiry.get("error") or "invalid inquiry")
         return
-    work.state["inquiries"][event.task] = {
-        key: inquiry.get(key)
-        for key in ("id", "status", "response", "assigned_to", "responded_by", "responded_at", "timeout_at")
-    }
+    work.state["inquiries"][event.task] = {key: inquiry.get(key) for key in INQUIRY_FIELDS}
     if status in ("timeout", "timed_out"):
         task.update(status="timed_out", result={"code": "inquiry_timeout", "inquiry_id": inquiry.get("id")})
         work.queue.append(("finish", event.task, None))

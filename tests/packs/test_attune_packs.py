@@ -61,13 +61,24 @@ def test_an_attune_pack_says_what_is_kept_but_not_applied():
     assert not any("does not parse" in note for note in notes)
 
 
-def test_an_attune_workflow_that_waits_for_an_inquiry_is_refused_as_not_supported_yet():
-    problems = problems_of(FIXTURES / "approvals_attune")
-    assert len(problems) == 1, problems
-    assert problems[0].startswith(
-        "actions/workflows/gated_change.workflow.yaml:15:5: W601-wait-for-not-supported: `wait_for`"
+def test_an_attune_workflow_that_waits_for_an_inquiry_loads_with_its_wait_for(db):
+    spec = read_pack(FIXTURES / "approvals_attune")
+    assert not any("W601" in note or "wait_for" in note for note in spec.notes), spec.notes
+    load_packs([spec])
+    workflow = Workflow.objects.get(ref="approvals_attune.gated_change")
+    apply = workflow.definition["tasks"][1]
+    assert apply["wait_for"] == {"inquiry": "{{ task.ask.inquiry_id }}"}  # stored for the engine
+
+
+def test_an_attune_workflow_waiting_in_a_with_items_task_is_refused_at_the_wait_for_line(tmp_path):
+    pack = copy_fixture("approvals_attune", tmp_path)
+    graph = pack / "actions" / "workflows" / "gated_change.workflow.yaml"
+    graph.write_text(
+        graph.read_text().replace("    wait_for:", '    with_items: "{{ [1, 2] }}"\n    wait_for:')
     )
-    assert "W001" not in problems[0]
+    problems = problems_of(pack)
+    assert len(problems) == 1, problems
+    assert problems[0].startswith("actions/workflows/gated_change.workflow.yaml:16:5: W124-wait-for-not-here")
 
 
 # --- versions: opaque for workflows, semantic for packs, reported where written ------------

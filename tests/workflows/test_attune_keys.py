@@ -1,4 +1,7 @@
-"""Attune's task keys this server cannot honour yet, and W006 messages that say what is valid."""
+"""Attune's task keys this server cannot honour yet, and W006 messages that say what is valid.
+
+`wait_for` runs here now: tests/workflows/test_wait_for.py.
+"""
 
 import json
 import re
@@ -7,7 +10,6 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.conftest import assert_error
 from workflows.models import Workflow
 from workflows.validation import WORKFLOW_SCHEMA, check_definition
 from workflows.validation.diagnostics import ERROR, WARNING
@@ -21,16 +23,6 @@ def task(**keys):
 
 def codes(definition) -> list[tuple[str, str, str]]:
     return [(d.code, d.severity, d.path) for d in check_definition(definition).diagnostics]
-
-
-def test_wait_for_is_a_not_supported_yet_error_not_an_unknown_key():
-    found = codes({"tasks": [task(wait_for={"inquiry": "{{ parameters.id }}"})]})
-    assert found == [("W601-wait-for-not-supported", ERROR, "/tasks/0/wait_for")]
-
-
-def test_wait_for_keeps_its_shape_checked():
-    found = codes({"tasks": [task(wait_for={"inquiry": 1, "timeout": 5})]})
-    assert found == [("W001-unknown-key", ERROR, "/tasks/0/wait_for/timeout")]
 
 
 def test_iterate_cache_is_an_error_naming_data_caches():
@@ -67,8 +59,10 @@ def test_a_key_and_its_alias_together_are_an_error():
 
 
 def test_attune_keys_in_nested_parallel_tasks_are_found():
-    nested = {"name": "p", "type": "parallel", "tasks": [task(wait_for={"inquiry": 3})]}
-    assert codes({"tasks": [nested]}) == [("W601-wait-for-not-supported", ERROR, "/tasks/0/tasks/0/wait_for")]
+    nested = {"name": "p", "type": "parallel", "tasks": [task(iterate_cache={"namespace": "users"})]}
+    assert codes({"tasks": [nested]}) == [
+        ("W602-iterate-cache-not-supported", ERROR, "/tasks/0/tasks/0/iterate_cache")
+    ]
 
 
 def test_a_workflow_without_attune_keys_gets_no_attune_diagnostic():
@@ -90,20 +84,6 @@ def test_the_api_stores_permission_set_refs_and_returns_the_warning(api_client, 
     stored = Workflow.objects.get(ref="ops.rollout")
     assert stored.version == "1.0"
     assert stored.definition["tasks"][0]["permission_set_refs"] == ["standard"]
-
-
-def test_the_api_refuses_wait_for_with_its_own_code(api_client, make_pack):
-    make_pack("ops")
-    body = {
-        "ref": "ops.gated",
-        "pack_ref": "ops",
-        "label": "Gated",
-        "version": "1.0.0",
-        "definition": {"tasks": [task(wait_for={"inquiry": 7})]},
-    }
-    response = assert_error(api_client.post(URL, body, format="json"), 400, "VALIDATION_ERROR")
-    assert [d["code"] for d in response["details"]["diagnostics"]] == ["W601-wait-for-not-supported"]
-    assert not Workflow.objects.exists()
 
 
 # --- W006 says what a valid value is ------------------------------------------------------

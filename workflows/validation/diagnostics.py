@@ -7,7 +7,7 @@ ERROR, WARNING = "error", "warning"
 AT_KEY = {
     "W001-unknown-key",
     "W123-key-and-alias",
-    "W601-wait-for-not-supported",
+    "W124-wait-for-not-here",
     "W602-iterate-cache-not-supported",
     "W603-permission-sets-not-applied",
 }

@@ -15,9 +15,9 @@ CANCELLATION_POLICIES = ("allow_finish", "cancel_running")
 TASK_TYPES = ("action", "parallel", "workflow")
 TASK_KEYS = {
     "name", "type", "action", "input", "next", "when", "with_items", "batch_size", "concurrency",
-    "retry", "timeout", "join", "tasks", "__chart_meta__",
+    "retry", "timeout", "join", "tasks", "__chart_meta__", "wait_for",
     # Attune task keys this server stores but does not run yet (see `unsupported.py`).
-    "wait_for", "iterate_cache", "permission_set_refs",
+    "iterate_cache", "permission_set_refs",
 }  # fmt: skip
 # Attune's other spellings of a task key, renamed to the canonical key before storing.
 TASK_KEY_ALIASES = {"permission_set_ref": "permission_set_refs"}
@@ -44,7 +44,12 @@ NAMESPACES = {
     "item": "the current element, inside `with_items` only",
     "index": "the current element's 0-based index, inside `with_items` only",
     "system": "execution id, workflow ref and start time",
+    "inquiry": "answered inquiries: `inquiry.<name>` of a task with `wait_for`",
 }
+# executions/conductor/names.py gives the engine's templates these names but the iteration
+# ones (tests/workflows/test_wait_for.py holds them equal).
+# The fields of `inquiry.<name>`: what the conductor keeps of an answered inquiry (core.py).
+INQUIRY_FIELDS = ("id", "status", "response", "assigned_to", "responded_by", "responded_at", "timeout_at")
 ITERATION_NAMES = {"item", "index"}
 # Functions about the task that just finished: valid only in a transition's `when`/`publish`.
 STATUS_FUNCTIONS = {"succeeded", "failed", "timed_out"}

@@ -55,13 +55,13 @@ DECISION = {
         "required": ["next"],
     },
 }
-# Attune's shapes (crates/common workflow parser): an inquiry id or template; a ref or a
-# list of refs (or a template giving either); a Data Cache selector.
+# Attune's shapes (crates/common workflow parser): an inquiry id or template (not empty);
+# a ref or a list of refs (or a template giving either); a Data Cache selector.
 WAIT_FOR = {
     "type": "object",
     "additionalProperties": False,
     "required": ["inquiry"],
-    "properties": {"inquiry": {"type": ["integer", "string"]}},
+    "properties": {"inquiry": {"type": ["integer", "string"], "minimum": 1, "pattern": "\\S"}},
 }
 PERMISSION_SET_REFS = {"oneOf": [{"type": "string", "minLength": 1}, {"type": "array", "items": NAME}]}
 ITERATE_CACHE = {
@@ -185,6 +185,7 @@ HINTS = {
     "publish": "a variable name, or a mapping of one variable name to its value (`- name: value`)",
     "permission_set_refs": "a permission set ref or a list of them",
     "permission_set_ref": "a permission set ref or a list of them",
+    "inquiry": 'an inquiry id (an integer, 1 or more) or a template that gives one, such as "{{ task.ask.inquiry_id }}"',
 }
 
 

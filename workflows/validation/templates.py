@@ -6,9 +6,8 @@ The runtime sandbox stays the last line of defence; these checks exist to turn a
 escape attempt into a located diagnostic at write time instead of a failure at run time.
 """
 
-from collections.abc import Container
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 from jinja2 import TemplateSyntaxError, lexer, nodes
@@ -21,7 +20,8 @@ from jinja2.sandbox import (
 )
 
 from .diagnostics import ERROR, WARNING, Diagnostic, pointer
-from .language import BUILTIN_FUNCTIONS, ITERATION_NAMES, NAMESPACES, TRANSITION_FUNCTIONS
+from .language import BUILTIN_FUNCTIONS, INQUIRY_FIELDS, ITERATION_NAMES, NAMESPACES, TRANSITION_FUNCTIONS
+from .scopes import Finished, Scope, enclosing_groups, strings, task_names, task_scopes
 
 # One environment for every parse: building one is far slower than parsing a template.
 _ENV = SandboxedEnvironment()
@@ -38,7 +38,6 @@ _TASK_NAMESPACES = {"task", "tasks"}
 # Namespaces whose keys are checked (or hold secrets): a computed key there cannot be checked.
 _KEYED_NAMESPACES = set(NAMESPACES) - ITERATION_NAMES
 _FORMAT_METHODS = {"format", "format_map"}
-_MARKERS = ("{{", "{%", "{#")
 # Jinja's parser recurses once per bracket level, and our walk once per node level: both are
 # capped well below Python's recursion limit, so a hostile template is a diagnostic.
 MAX_BRACKET_NESTING = 32
@@ -52,38 +51,11 @@ class _TooDeep(Exception):
 
 
 @dataclass(frozen=True)
-class _Finished:
-    """Tasks certainly finished: those in `before` (any container), and `also` when given."""
-
-    before: Container = field(default_factory=frozenset)
-    also: str | None = None
-    # Each nested task's enclosing `parallel` groups: once a group has finished, each of its
-    # tasks has finished or will never run (then it is undefined, which templates allow for).
-    groups: dict = field(default_factory=dict)
-
-    def __contains__(self, name) -> bool:
-        return any(
-            candidate == self.also or candidate in self.before
-            for candidate in (name, *self.groups.get(name, ()))
-        )
-
-
-@dataclass(frozen=True)
-class _Scope:
-    """What a template at one place in the definition may refer to."""
-
-    path: str
-    text: str
-    finished: _Finished  # tasks certainly finished when this template renders
-    transition: bool = False  # result()/succeeded()/... allowed
-    iteration: bool = False  # item/index allowed
-
-
-@dataclass(frozen=True)
 class _Names:
     params: frozenset | None
     variables: frozenset
     tasks: frozenset
+    waits: frozenset  # tasks with `wait_for`: the keys of `inquiry`
 
 
 def template_diagnostics(
@@ -105,103 +77,25 @@ def template_diagnostics(
     names = _Names(
         None if param_names is None else frozenset(param_names),
         frozenset(var_names or ()),
-        frozenset(_task_names(tasks)),
+        frozenset(task_names(tasks)),
+        frozenset(task_names(tasks, waiting=True)),
     )
     found: list[Diagnostic] = []
-    groups = _enclosing_groups(tasks, ())
-    for scope in _task_scopes(tasks, ("tasks",), finished_before or {}, groups):
+    groups = enclosing_groups(tasks, ())
+    for scope in task_scopes(tasks, ("tasks",), finished_before or {}, groups):
         found += _Checker(scope, names).run()
     output_map = definition.get("output_map")
     if isinstance(output_map, dict):
-        end = _Finished(frozenset(finished_at_end or ()), groups=groups)
-        for parts, text in _strings(output_map, ("output_map",)):
-            found += _Checker(_Scope(pointer(*parts), text, end), names).run()
+        end = Finished(frozenset(finished_at_end or ()), groups=groups)
+        for parts, text in strings(output_map, ("output_map",)):
+            found += _Checker(Scope(pointer(*parts), text, end), names).run()
     return list(dict.fromkeys(found))  # one template can repeat a mistake; say it once
-
-
-def _task_names(tasks) -> set[str]:
-    names = set()
-    for task in tasks if isinstance(tasks, list) else ():
-        if isinstance(task, dict):
-            if isinstance(task.get("name"), str):
-                names.add(task["name"])
-            names |= _task_names(task.get("tasks"))
-    return names
-
-
-def _enclosing_groups(tasks, outer: tuple) -> dict[str, tuple]:
-    found = {}
-    for task in tasks if isinstance(tasks, list) else ():
-        if isinstance(task, dict) and isinstance(task.get("name"), str):
-            if outer:
-                found[task["name"]] = outer
-            found.update(_enclosing_groups(task.get("tasks"), (*outer, task["name"])))
-    return found
-
-
-def _task_scopes(tasks, prefix: tuple, finished_before: dict, groups: dict):
-    """Yield a scope for every template string in the tasks, nested `parallel` tasks included."""
-    for index, task in enumerate(tasks if isinstance(tasks, list) else ()):
-        if not isinstance(task, dict):
-            continue
-        at = (*prefix, index)
-        name = task.get("name")
-        before = finished_before.get(name) if isinstance(name, str) else None
-        # Kept as given, never copied: copying one set per task is quadratic in a long chain.
-        before = before if isinstance(before, AbstractSet | list) else frozenset()
-        iterates = bool(task.get("with_items"))
-        for key in ("input", "when", "with_items", "timeout"):
-            if key in task:
-                for parts, text in _strings(task[key], (*at, key)):
-                    # item/index exist only while rendering each iteration's input.
-                    yield _Scope(
-                        pointer(*parts),
-                        text,
-                        _Finished(before, groups=groups),
-                        iteration=iterates and key == "input",
-                    )
-        # A transition, like retry's `on_error`, is judged after its own task has finished.
-        after = _Finished(before, name if isinstance(name, str) else None, groups)
-        for parts, text in _transition_strings(task.get("next"), (*at, "next")):
-            yield _Scope(pointer(*parts), text, after, transition=True)
-        retry = task.get("retry")
-        if isinstance(retry, dict) and "on_error" in retry:
-            for parts, text in _strings(retry["on_error"], (*at, "retry", "on_error")):
-                yield _Scope(pointer(*parts), text, after, transition=True)
-        yield from _task_scopes(task.get("tasks"), (*at, "tasks"), finished_before, groups)
-
-
-def _transition_strings(transitions, prefix: tuple):
-    for index, transition in enumerate(transitions if isinstance(transitions, list) else ()):
-        if not isinstance(transition, dict):
-            continue
-        if "when" in transition:
-            yield from _strings(transition["when"], (*prefix, index, "when"))
-        publish = transition.get("publish")
-        for position, entry in enumerate(publish if isinstance(publish, list) else ()):
-            # A bare name publishes result() and holds no template; only mappings do.
-            if isinstance(entry, dict):
-                for key, value in entry.items():
-                    yield from _strings(value, (*prefix, index, "publish", position, key))
-
-
-def _strings(value, parts: tuple):
-    """Yield (path parts, text) for every string holding template markup, recursively."""
-    if isinstance(value, str):
-        if any(marker in value for marker in _MARKERS):
-            yield parts, value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _strings(item, (*parts, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _strings(item, (*parts, index))
 
 
 class _Checker:
     """Walks one template's AST and collects what is wrong with it."""
 
-    def __init__(self, scope: _Scope, names: _Names):
+    def __init__(self, scope: Scope, names: _Names):
         self.scope, self.names, self.found = scope, names, []
 
     def add(self, code: str, message: str, severity: str = ERROR) -> None:
@@ -299,6 +193,7 @@ class _Checker:
             # Only our own functions promise plain data; a method may hand back live objects.
             self.unsafe("reading into the result of a method call is not allowed")
         if not isinstance(base, nodes.Name):
+            self.inquiry_field(base, key)
             return True
         if isinstance(node, nodes.Getitem) and key is None and base.name in _KEYED_NAMESPACES:
             self.add(
@@ -317,6 +212,8 @@ class _Checker:
             )
         if isinstance(key, str) and base.name in _TASK_NAMESPACES:
             self.task(key)
+        if isinstance(key, str) and base.name == "inquiry":
+            self.inquiry(key)
         return True
 
     def method_call(self, callee) -> None:
@@ -348,6 +245,49 @@ class _Checker:
                 f"task `{task}` may not have finished on every path to here, so `task.{task}` can "
                 "be undefined; reach this point only after it has run, or publish a default",
                 WARNING,
+            )
+
+    def inquiry(self, task: str) -> None:
+        """`inquiry.<task>`: the answer to the inquiry `<task>` waited for (its `wait_for`)."""
+        scope = self.scope
+        if task not in self.names.waits:
+            where = "has no `wait_for`" if task in self.names.tasks else "does not exist"
+            self.add(
+                "W314-unknown-inquiry",
+                f"task `{task}` {where}, so `inquiry.{task}` is never defined; "
+                "use the name of a task with `wait_for`",
+            )
+        elif task == scope.task:
+            if scope.before_inquiry:
+                self.add(
+                    "W315-inquiry-not-answered",
+                    f"`inquiry.{task}` is read before the inquiry is answered (the task's `when` and "
+                    "`wait_for` render before it waits); read it in the task's `input` or transitions",
+                )
+        elif task not in scope.finished:
+            self.add(
+                "W304-task-not-finished",
+                f"task `{task}` may not have finished on every path to here, so `inquiry.{task}` can "
+                "be undefined; reach this point only after it has run, or publish a default",
+                WARNING,
+            )
+
+    def inquiry_field(self, base, key) -> None:
+        """`inquiry.<task>.<field>`: the fields are those the engine keeps of an inquiry."""
+        inner = base.attr if isinstance(base, nodes.Getattr) else None
+        if isinstance(base, nodes.Getitem):
+            inner = _const(base.arg)
+        if (
+            isinstance(base, nodes.Getattr | nodes.Getitem)
+            and isinstance(base.node, nodes.Name)
+            and base.node.name == "inquiry"
+            and inner in self.names.waits
+            and isinstance(key, str)
+            and key not in INQUIRY_FIELDS
+        ):
+            self.add(
+                "W316-unknown-inquiry-field",
+                f"an inquiry has no field `{key}`; use one of {', '.join(INQUIRY_FIELDS)}",
             )
 
     def filter(self, node) -> None:

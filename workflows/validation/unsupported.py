@@ -2,22 +2,17 @@
 
 Attune's own workflows use them, so they are not unknown keys (W001): each gets a
 diagnostic naming the Attune feature it needs. Errors where running the workflow without
-the feature would do something else than the author meant (skip an approval, run once
-instead of once per cache entry); a warning where the key only grants less than asked
+the feature would do something else than the author meant (run once instead of once per
+cache entry); a warning where the key only grants less than asked
 (no execution-scoped API token is issued here).
 """
 
 from workflows.validation.diagnostics import WARNING, Diagnostic, pointer
 from workflows.validation.language import TASK_KEY_ALIASES
 
+# `wait_for` was here (W601) until the engine could wait for inquiries; W601 is retired and
+# `wait_for` is checked like any other key (usage.py W124, templates.py `inquiry.<task>`).
 FEATURES = {
-    "wait_for": (
-        "W601-wait-for-not-supported",
-        None,
-        "`wait_for` (Attune's inquiry pause: the task waits for a human response) is not "
-        "supported yet: this server would run the task without waiting. Remove it, or keep the "
-        "workflow in Attune until inquiries are supported.",
-    ),
     "iterate_cache": (
         "W602-iterate-cache-not-supported",
         None,

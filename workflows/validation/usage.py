@@ -34,6 +34,7 @@ def usage_diagnostics(task: dict, path: tuple) -> list[Diagnostic]:
                 pointer(*path, "tasks"),
             )
         )
+    found += _wait_for_diagnostics(task, path, kind)
     retry = task.get("retry")
     if (
         isinstance(retry, dict)
@@ -73,6 +74,29 @@ def usage_diagnostics(task: dict, path: tuple) -> list[Diagnostic]:
             )
         )
     return found
+
+
+# Where `wait_for` cannot mean what it says (the engine waits once per activation of an
+# action task, before its runs).
+WAIT_FOR_REFUSED = {
+    "parallel": "a parallel task does not wait: put `wait_for` on the nested task that needs the answer",
+    "workflow": "a workflow task does not wait: put `wait_for` on an action task before it, or inside the nested workflow",
+    "with_items": "the task waits once, before all its items run, not once per item: "
+    "wait in a task before this one, or remove `with_items`",
+}
+
+
+def _wait_for_diagnostics(task: dict, path: tuple, kind: str) -> list[Diagnostic]:
+    if "wait_for" not in task:
+        return []
+    reason = WAIT_FOR_REFUSED.get(kind) or ("with_items" in task and WAIT_FOR_REFUSED["with_items"])
+    if not reason:
+        return []
+    return [
+        Diagnostic(
+            "W124-wait-for-not-here", f"'wait_for' is not allowed here: {reason}.", pointer(*path, "wait_for")
+        )
+    ]
 
 
 def is_template(text: str) -> bool:
