@@ -118,10 +118,11 @@ def start_nested(workflow_execution, spec, ref: str) -> None:
     deadline = (
         timezone.now() + datetime.timedelta(seconds=spec.timeout_seconds) if spec.timeout_seconds else None
     )
+    executor_id = fields.pop("executor_id")
     create_workflow_execution(
         workflow,
         resolved,
-        executor_id=execution.executor_id,
+        executor_id=executor_id,
         run_fields=fields,
         depth=depth,
         deadline_at=deadline,
