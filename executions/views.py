@@ -29,6 +29,7 @@ from executions.serializers import (
     ExecutionSerializer,
     ExecutionSummarySerializer,
 )
+from executions.task_state import TASKS, tasks_of
 from executions.transport import dispatch_on_commit
 
 ExecutionEnvelope = schema.data_envelope(ExecutionSerializer(), "ExecutionEnvelope")
@@ -105,6 +106,7 @@ class ExecutionViewSet(ValuesListMixin, viewsets.GenericViewSet):
         "list": [],
         "retrieve": [],
         "stats": [],
+        "tasks": [],
         "logs": [],
         "execute": ["executions.add_execution"],
         "cancel": ["executions.change_execution"],
@@ -246,6 +248,28 @@ class ExecutionViewSet(ValuesListMixin, viewsets.GenericViewSet):
             "execution": self.represent(execution),
         }
         return data_response(data)
+
+    @extend_schema(
+        operation_id="get_execution_tasks",
+        summary="A workflow execution's tasks",
+        description=(
+            "Per task, in definition order: its state (`skipped`, `not_run`, `waiting_join` and "
+            "`waiting_inquiry` included), activations, attempts, item progress and latest result; "
+            "and the workflow's current variables, secret parameter values masked."
+        ),
+        parameters=[ID],
+        responses={
+            200: schema.data_envelope(TASKS, "WorkflowTasksEnvelope"),
+            404: schema.error("No execution with this id, or it is not a workflow execution."),
+            401: schema.UNAUTHORIZED,
+        },
+    )
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def tasks(self, request, pk=None):
+        execution = self.get_object()
+        if not hasattr(execution, "workflow_execution"):
+            raise exceptions.NotFound(f"Execution {execution.id} is not a workflow execution")
+        return data_response(tasks_of(execution))
 
     @extend_schema(
         operation_id="get_execution_stats",

@@ -102,3 +102,38 @@ def test_cancelling_a_finished_workflow_is_a_409(flow, api_client, django_captur
     flow(TWO_STEPS)
     execution_id = execute(api_client, django_capture_on_commit_callbacks, "demo.flow").json()["data"]["id"]
     assert_error(api_client.post(f"/api/v1/executions/{execution_id}/cancel"), 409, "CONFLICT")
+
+
+def test_the_tasks_view_shows_each_task_state_and_masks_secrets(
+    flow, api_client, django_capture_on_commit_callbacks
+):
+    flow(
+        """
+tasks:
+  - name: use
+    action: core.noop
+    next: [{publish: [{kept: "{{ parameters.token }}"}], do: [later]}]
+  - name: later
+    action: core.noop
+    when: "{{ false }}"
+""",
+        param_schema={"token": {"type": "string", "secret": True}},
+    )
+    execution_id = execute(
+        api_client, django_capture_on_commit_callbacks, "demo.flow", {"token": "s3cr3t"}
+    ).json()["data"]["id"]
+    response = api_client.get(f"/api/v1/executions/{execution_id}/tasks")
+    assert response.status_code == 200, response.content
+    data = response.json()["data"]
+    assert data["status"] == "completed"
+    assert [(task["name"], task["status"], task["activations"]) for task in data["tasks"]] == [
+        ("use", "succeeded", 1),
+        ("later", "skipped", 1),
+    ]
+    assert data["variables"] == {"kept": "********"}
+    assert "s3cr3t" not in response.content.decode()
+
+
+def test_the_tasks_view_of_an_action_run_is_a_404(api_client, make_execution):
+    run = make_execution()
+    assert_error(api_client.get(f"/api/v1/executions/{run.id}/tasks"), 404, "NOT_FOUND")
