@@ -118,12 +118,10 @@ class Command(BaseCommand):
 
     def _wait(self, execution, wait_timeout):
         deadline = None if wait_timeout is None else time.monotonic() + wait_timeout
-        shown = None
+        progress = {}
         while True:
             execution.refresh_from_db()
-            if execution.status != shown:
-                shown = execution.status
-                self.stdout.write(f"Execution {execution.id}: {shown}")
+            self._show_progress(execution, progress)
             if execution.status in TERMINAL:
                 break
             if deadline is not None and time.monotonic() >= deadline:
@@ -137,3 +135,9 @@ class Command(BaseCommand):
         if execution.status != Status.COMPLETED:
             raise CommandError(f"Execution {execution.id} {execution.status}", returncode=NOT_COMPLETED)
         self.stdout.write(self.style.SUCCESS(f"Execution {execution.id} completed"))
+
+    def _show_progress(self, execution, progress: dict) -> None:
+        """A line per status change; `progress` keeps what was shown between polls."""
+        if execution.status != progress.get("status"):
+            progress["status"] = execution.status
+            self.stdout.write(f"Execution {execution.id}: {execution.status}")

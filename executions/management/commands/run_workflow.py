@@ -1,15 +1,11 @@
 """`manage.py run_workflow <ref> --param k=v ... [--wait]`: start a workflow execution through
 the same service as the API; with --wait, a line per task run as it starts and ends."""
 
-import json
-import time
-
 from django.core.management.base import CommandError
 
 from executions.management.commands import run_action
-from executions.models import TERMINAL, Execution, ExecutionEvent, Status
+from executions.models import TERMINAL, Execution, ExecutionEvent
 from executions.orchestration import find_workflow
-from executions.redaction import shown_result
 
 LABEL = {"running": "started", "completed": "succeeded", "timeout": "timed out"}
 
@@ -22,33 +18,14 @@ class Command(run_action.Command):
             raise CommandError(f"No workflow '{options['ref']}'", returncode=run_action.BAD_INPUT)
         super().handle(*args, **options)
 
-    def _wait(self, execution, wait_timeout):
-        deadline = None if wait_timeout is None else time.monotonic() + wait_timeout
-        last_event = 0
-        while True:
-            execution.refresh_from_db()
-            for event in ExecutionEvent.objects.filter(root_id=execution.id, id__gt=last_event).order_by(
-                "id"
-            ):
-                last_event = event.id
-                line = self._line(event)
-                if line:
-                    self.stdout.write(line)
-            if execution.status in TERMINAL:
-                break
-            if deadline is not None and time.monotonic() >= deadline:
-                raise CommandError(
-                    f"Execution {execution.id} is still {execution.status} after {wait_timeout:g} s; "
-                    "it goes on without this command (is a worker running?)",
-                    returncode=run_action.NOT_COMPLETED,
-                )
-            time.sleep(run_action.POLL_SECONDS)
-        self.stdout.write(json.dumps(shown_result(execution), indent=2, sort_keys=True))
-        if execution.status != Status.COMPLETED:
-            raise CommandError(
-                f"Execution {execution.id} {execution.status}", returncode=run_action.NOT_COMPLETED
-            )
-        self.stdout.write(self.style.SUCCESS(f"Execution {execution.id} completed"))
+    def _show_progress(self, execution, progress: dict) -> None:
+        """A line per task run event since the last poll."""
+        events = ExecutionEvent.objects.filter(root_id=execution.id, id__gt=progress.get("event", 0))
+        for event in events.order_by("id"):
+            progress["event"] = event.id
+            line = self._line(event)
+            if line:
+                self.stdout.write(line)
 
     @staticmethod
     def _line(event) -> str | None:
