@@ -34,19 +34,19 @@ def status_changed(execution_ids) -> None:
     )
     record_many(
         [
-            (
-                row["root_id"] or row["id"],
-                row["id"],
-                "status",
-                {
-                    "id": row["id"],
-                    "status": row["status"],
-                    "action_ref": row["action_ref"],
-                    "parent": row["parent_id"],
-                    "task_name": row["task_name"],
-                    "attempt": row["attempt"],
-                },
-            )
+            (row["root_id"] or row["id"], row["id"], "status", status_payload(**row))
             for row in sorted(rows, key=lambda row: row["id"])
         ]
     )
+
+
+def status_payload(*, id, status, action_ref, parent_id, task_name, attempt, **_) -> dict:
+    """A `status` event's payload: what the stream and `run_workflow --wait` read."""
+    return {
+        "id": id,
+        "status": status,
+        "action_ref": action_ref,
+        "parent": parent_id,
+        "task_name": task_name,
+        "attempt": attempt,
+    }

@@ -9,7 +9,7 @@ The conductor (executions/conductor) decides; this package reads and writes the 
 from .advance import advance, advance_on_commit, advance_quietly, unadvanced_workflows
 from .cancel import cancel_execution, cancel_workflow, cancel_workflow_quietly
 from .inquiries import inquiry_changed
-from .start import find_workflow, is_workflow_ref, start_workflow
+from .start import find_workflow, start_workflow
 
 __all__ = [
     "advance",
@@ -20,7 +20,6 @@ __all__ = [
     "cancel_workflow_quietly",
     "find_workflow",
     "inquiry_changed",
-    "is_workflow_ref",
     "start_workflow",
     "unadvanced_workflows",
 ]

@@ -16,10 +16,6 @@ from workflows.models import Workflow
 from workflows.validation.normalize import normalize
 
 
-class WorkflowNotFound(service.ActionNotFound):
-    pass
-
-
 def find_workflow(ref: str) -> Workflow | None:
     """The workflow named `ref`, directly or through its companion action."""
     workflow = Workflow.objects.select_related("pack").filter(ref=ref).first()
@@ -31,10 +27,6 @@ def find_workflow(ref: str) -> Workflow | None:
         )
         workflow = action.workflow if action else None
     return workflow
-
-
-def is_workflow_ref(ref: str) -> bool:
-    return find_workflow(ref) is not None
 
 
 def resolve_workflow_parameters(workflow: Workflow, parameters) -> dict:

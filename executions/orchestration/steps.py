@@ -63,24 +63,30 @@ def start_runs(workflow_execution, specs) -> None:
         return
     created = Execution.objects.bulk_create(rows)
     root = execution.root_id or execution.id
-    events.record_many([(root, run.id, "status", status_payload(run)) for run in created])
+    events.record_many(
+        [
+            (
+                root,
+                run.id,
+                "status",
+                events.status_payload(
+                    id=run.id,
+                    status=run.status,
+                    action_ref=run.action_ref,
+                    parent_id=run.parent_id,
+                    task_name=run.task_name,
+                    attempt=run.attempt,
+                ),
+            )
+            for run in created
+        ]
+    )
     scheduled = [
         run.id for run in created if run.status == Status.SCHEDULED and run.run_after <= timezone.now()
     ]
     from executions.transport import dispatch_on_commit
 
     dispatch_on_commit(scheduled)
-
-
-def status_payload(run: Execution) -> dict:
-    return {
-        "id": run.id,
-        "status": run.status,
-        "action_ref": run.action_ref,
-        "parent": run.parent_id,
-        "task_name": run.task_name,
-        "attempt": run.attempt,
-    }
 
 
 def start_nested(workflow_execution, spec, ref: str) -> None:
