@@ -19,6 +19,7 @@ Missing a target does not fail the exit code; a broken setup does.
 """
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -221,7 +222,8 @@ def benchmark(args, workdir: Path) -> None:
         concurrent_flows(args.flows, args.flow_tasks)
         for worker in embedded:
             worker.stop()
-        settings.ATTUNE_ENGINE_TRANSPORT = "celery"
+        # The Celery workers dispatch the next task themselves: they must not use the embedded transport.
+        settings.ATTUNE_ENGINE_TRANSPORT = os.environ["ATTUNE_ENGINE_TRANSPORT"] = "celery"
         children += celery_workers(workdir, args, "attune", "attune.run", args.workers)
         chain_overhead("celery", chain_workflow("bench.chain_celery", args.chain), args.chain, floor_ms)
     finally:

@@ -42,14 +42,15 @@ def claim(execution_id: int, worker: str) -> Execution | None:
         ).update(**_lease_fields(worker, now))
         if not claimed:
             return None
-        events.status_changed([execution_id])
-    return _with_action().get(id=execution_id)
+        execution = _with_action().get(id=execution_id)
+        events.record_status([execution])
+    return execution
 
 
 def claim_due(worker: str, queues: list[str], limit: int) -> list[Execution]:
     """Claim up to `limit` due scheduled runs of `queues`, oldest first (the embedded worker).
 
-    Four statements whatever the batch size (one when nothing is due). On PostgreSQL the candidates are locked with
+    The same statements whatever the batch size (one when nothing is due). On PostgreSQL the candidates are locked with
     SKIP LOCKED, so several workers polling at once take different rows instead of queueing on
     the same ones; SQLite has one writer at a time (IMMEDIATE transactions), which serialises
     the claims the same way. The UPDATE keeps its status guard all the same.
@@ -73,7 +74,7 @@ def claim_due(worker: str, queues: list[str], limit: int) -> list[Execution]:
         mine = list(
             _with_action().filter(id__in=ids, worker=worker, started_at=now).order_by("run_after", "id")
         )
-        events.status_changed([execution.id for execution in mine])
+        events.record_status(mine)
     return mine
 
 
@@ -101,15 +102,21 @@ def heartbeat(worker: str, execution_ids: list[int]) -> set[int]:
     return set(execution_ids) - held
 
 
-def finish(execution_id: int, worker: str, status: str, result: dict) -> bool:
-    """Record a run's end; refused (False) when `worker` no longer holds the run's lease."""
+def finish(execution_id: int, worker: str, status: str, result: dict, run: Execution | None = None) -> bool:
+    """Record a run's end; refused (False) when `worker` no longer holds the run's lease.
+
+    `run`, the row as the worker claimed it, saves reading it again for the status event.
+    """
     assert status in TERMINAL, status
     now = timezone.now()
     with transaction.atomic():
         finished = Execution.objects.filter(id=execution_id, status__in=LIVE, worker=worker).update(
             status=status, result=result, finished_at=now, lease_expires_at=None, updated=now
         )
-        if finished:
+        if finished and run is not None:
+            run.status, run.result, run.finished_at = status, result, now
+            events.record_status([run])
+        elif finished:
             events.status_changed([execution_id])
     return bool(finished)
 

@@ -44,7 +44,7 @@ def run_claimed(execution, worker: str, cancel: threading.Event) -> str:
     log.info("execution %s: claimed by %s (%s)", execution.id, worker, execution.action_ref)
     result = _run(execution, cancel)
     status = _status_of(result)
-    if not lifecycle.finish(execution.id, worker, status, result):
+    if not lifecycle.finish(execution.id, worker, status, result, run=execution):
         log.warning("execution %s: lease lost before it finished; its result is dropped", execution.id)
         return ""
     log.info("execution %s: %s", execution.id, status)

@@ -12,7 +12,9 @@ workflow ends). `state` is JSON, saved as WorkflowExecution.state:
                       "triggered_by": [...], "ancestors_of_run": {activation: ["t#n"]}
                       (only tasks on a cycle), "inquiry_id": ...,
                       "items": {iterated, total, inputs, timeouts, attempts, statuses,
-                                results, queue, in_flight} | None}},
+                                results, queue, in_flight} while the activation runs,
+                               {iterated, total, attempts, statuses} once it finished
+                               | None}},
      "runs": {"task|activation|item|attempt": {"delay": s}},   # runs not yet finished
      "runs_started": n, "inquiries": {task: {...}}, "unhandled": [names],
      "cancelling": policy|None, "failing": message|None, "finished": {status, result}|None}

@@ -68,8 +68,12 @@ def start(definition: dict, context: Context) -> Step:
     return drain(work)
 
 
-def advance(definition: dict, state: dict, event: Any, context: Context) -> Step:
-    state = copy.deepcopy(state)
+def advance(definition: dict, state: dict, event: Any, context: Context, *, own_state: bool = False) -> Step:
+    """The Step for one event. `state` is left untouched unless `own_state` says the caller
+    hands it over (persistence does: it decoded it from the row for this step alone, and a
+    deep copy of a large state costs more than the rest of the step)."""
+    if not own_state:
+        state = copy.deepcopy(state)
     work = Work(definition, state, context)
     if state.get("finished"):
         return work.step

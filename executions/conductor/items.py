@@ -159,7 +159,18 @@ def run_finished(work, event: RunFinished) -> None:
     if items["in_flight"] or items["queue"]:
         return
     task["status"], task["result"] = aggregate(items)
+    task["items"] = finished_items(items)
     work.queue.append(("finish", event.task, None))
+
+
+def finished_items(items: dict) -> dict:
+    """What a finished activation keeps of its items: the counts the task view shows.
+
+    The inputs and per-item results are dropped (the results live on in the task's result):
+    the state is read and written by every advance step, so it must not grow by a copy of
+    every result of every task.
+    """
+    return {key: items[key] for key in ("iterated", "total", "attempts", "statuses")}
 
 
 def should_retry(work, name: str, index: int, status: str, result) -> bool:

@@ -53,6 +53,12 @@ def locked(execution_id: int):
 
 
 def step_once(execution_id: int, event=None) -> bool:
+    """One transaction: feed `event`, or the next finished run; whether to look again.
+
+    There is no need to look again when no other finished run was waiting and this step ended
+    none itself: a run that finishes meanwhile is advanced by whoever finished it, after its
+    own commit, so it waits for this lock and then finds it (and a crash there is the sweeper's).
+    """
     with transaction.atomic():
         workflow_execution = locked(execution_id)
         if workflow_execution is None:
@@ -60,33 +66,40 @@ def step_once(execution_id: int, event=None) -> bool:
         if event is not None:
             feed(workflow_execution, event)
             return True
-        run = next_finished_run(workflow_execution)
-        if run is None:
+        runs = next_finished_runs(workflow_execution)
+        if not runs:
             return False
+        run = runs[0]
         workflow_execution.seq += 1
         Execution.objects.filter(id=run.id).update(
             finished_seq=workflow_execution.seq, advanced=True, workflow_task=finished_metadata(run)
         )
-        feed(workflow_execution, run_finished(run))
-        return True
+        settled = feed(workflow_execution, run_finished(run))
+        return len(runs) > 1 or settled
 
 
-def feed(workflow_execution, event) -> None:
-    """One conductor step and its follow-ups (inquiries found answered), applied."""
-    pending = [event]
+def feed(workflow_execution, event) -> bool:
+    """One conductor step and its follow-ups (inquiries found answered), applied; whether
+    they ended runs themselves."""
+    pending, settled = [event], False
     while pending:
         step = conductor.advance(
             workflow_execution.definition,
             workflow_execution.state,
             pending.pop(0),
             context_of(workflow_execution),
+            own_state=True,  # decoded from the locked row for this step; replaced by step.state
         )
-        pending.extend(apply_step(workflow_execution, step))
+        applied = apply_step(workflow_execution, step)
+        pending.extend(applied.followups)
+        settled = settled or applied.settled
+    return settled
 
 
-def next_finished_run(workflow_execution):
-    """The finished, not yet advanced run that finished first (S29: completion order)."""
-    return (
+def next_finished_runs(workflow_execution) -> list:
+    """The finished, not yet advanced run that finished first (S29: completion order), and the
+    one after it if there is one (so the caller knows whether to look again)."""
+    return list(
         Execution.objects.filter(parent_id=workflow_execution.pk, advanced=False, status__in=TERMINAL)
         .exclude(finished_at=None)
         .order_by("finished_at", "id")
@@ -101,8 +114,7 @@ def next_finished_run(workflow_execution):
             "workflow_task",
             "started_at",
             "finished_at",
-        )
-        .first()
+        )[:2]
     )
 
 

@@ -7,6 +7,7 @@ one INSERT, their status events another.
 
 import contextlib
 import datetime
+from typing import NamedTuple
 
 from django.db import transaction
 from django.utils import timezone
@@ -21,8 +22,13 @@ from .start import create_workflow_execution, find_workflow, nesting_problem, re
 FINAL_STATUS = {"completed": Status.COMPLETED, "failed": Status.FAILED, "cancelled": Status.CANCELLED}
 
 
-def apply_step(workflow_execution, step) -> list:
-    """Do what `step` says; the events to feed back at once (inquiries already answered)."""
+class Applied(NamedTuple):
+    followups: list  # events to feed back at once (inquiries found already answered)
+    settled: bool  # the step may have ended runs itself (failed at creation, cancelled)
+
+
+def apply_step(workflow_execution, step) -> Applied:
+    """Do what `step` says, inside the advance step's transaction."""
     execution = workflow_execution.execution
     workflow_execution.state = step.state
     workflow_execution.variables = step.state.get("variables") or {}
@@ -30,7 +36,7 @@ def apply_step(workflow_execution, step) -> list:
     workflow_execution.wake_at = (
         datetime.datetime.fromtimestamp(step.wake_at, tz=datetime.UTC) if step.wake_at else None
     )
-    start_runs(workflow_execution, step.start)
+    settled = start_runs(workflow_execution, step.start) or bool(step.cancel)
     for key in step.cancel:
         cancel_run(execution, key, workflow_execution.cancellation_policy)
     followups = [event for wait in step.waits if (event := wait_event(execution, wait)) is not None]
@@ -42,25 +48,23 @@ def apply_step(workflow_execution, step) -> list:
     workflow_execution.save(
         update_fields=["state", "variables", "steps", "wake_at", "seq", "error", "updated"]
     )
-    return followups
+    return Applied(followups, settled)
 
 
-def start_runs(workflow_execution, specs) -> None:
+def start_runs(workflow_execution, specs) -> bool:
+    """Create the runs of `specs`; whether any of them was created already finished."""
     execution = workflow_execution.execution
     actions = preload_actions(specs)
-    rows = []
+    rows, settled = [], False
     for spec in specs:
         action = actions.get(spec.ref)
         if spec.kind == "workflow" or (action is not None and action.runner_type == "workflow"):
-            start_nested(
-                workflow_execution,
-                spec,
-                action.workflow.ref if action and spec.kind != "workflow" else spec.ref,
-            )
+            ref = action.workflow.ref if action and spec.kind != "workflow" else spec.ref
+            settled = not start_nested(workflow_execution, spec, ref) or settled
         else:
             rows.append(new_action_run(execution, spec, actions))
     if not rows:
-        return
+        return settled
     created = Execution.objects.bulk_create(rows)
     root = execution.root_id or execution.id
     events.record_many(
@@ -87,10 +91,11 @@ def start_runs(workflow_execution, specs) -> None:
     from executions.transport import dispatch_on_commit
 
     dispatch_on_commit(scheduled)
+    return settled or any(run.status in TERMINAL for run in created)
 
 
-def start_nested(workflow_execution, spec, ref: str) -> None:
-    """A `type: workflow` run: a nested workflow execution, or a failed run saying why not."""
+def start_nested(workflow_execution, spec, ref: str) -> bool:
+    """A `type: workflow` run: a nested workflow execution (True), or a failed run saying why not."""
     execution = workflow_execution.execution
     fields = task_run_fields(execution, spec)
     fields["workflow_task"] = workflow_task(execution.id, spec, spec.timeout_seconds, None)
@@ -120,7 +125,7 @@ def start_nested(workflow_execution, spec, ref: str) -> None:
             **fields,
         )
         events.status_changed([run.id])
-        return
+        return False
     deadline = (
         timezone.now() + datetime.timedelta(seconds=spec.timeout_seconds) if spec.timeout_seconds else None
     )
@@ -133,6 +138,7 @@ def start_nested(workflow_execution, spec, ref: str) -> None:
         depth=depth,
         deadline_at=deadline,
     )
+    return True
 
 
 def task_run(execution: Execution, key):

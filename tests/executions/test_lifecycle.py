@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from executions import lifecycle, sweeper
-from executions.models import Execution, Status
+from executions.models import Execution, ExecutionEvent, Status
 from executions.runners.results import result_object
 from executions.worker import WorkerProcess, execute
 
@@ -212,8 +212,8 @@ def test_claim_due_costs_the_same_statements_for_any_batch(start, runs, django_a
         start("noop")
 
     # Anything due?, SAVEPOINT, the candidates, the UPDATE, the claimed rows with their action
-    # and pack, their status events (read, INSERT), RELEASE.
-    with django_assert_num_queries(8):
+    # and pack, their status events (one INSERT from those rows), RELEASE.
+    with django_assert_num_queries(7):
         claimed = lifecycle.claim_due("worker-a", ["attune.run"], 50)
     assert len(claimed) == runs
 
@@ -223,10 +223,30 @@ def test_an_idle_poll_is_one_read(db, django_assert_num_queries):
         assert lifecycle.claim_due("worker-a", ["attune.run"], 4) == []
 
 
-def test_claim_costs_six_statements(start, django_assert_num_queries):
+def test_claim_costs_five_statements(start, django_assert_num_queries):
     execution = start("noop")
 
-    # SAVEPOINT, the conditional UPDATE, its status event (read, INSERT), RELEASE, the row
-    # with its action and pack.
-    with django_assert_num_queries(6):
-        lifecycle.claim(execution.id, "worker-a")
+    # SAVEPOINT, the conditional UPDATE, the row with its action and pack, its status event
+    # (an INSERT from that row), RELEASE.
+    with django_assert_num_queries(5):
+        claimed = lifecycle.claim(execution.id, "worker-a")
+    assert claimed.status == Status.RUNNING
+    event = ExecutionEvent.objects.filter(execution_id=execution.id, kind="status").latest("id")
+    assert event.payload["status"] == "running"
+
+
+def test_finish_with_the_claimed_row_costs_four_statements(start, django_assert_num_queries):
+    execution = lifecycle.claim(start("noop").id, "worker-a")
+
+    # SAVEPOINT, the conditional UPDATE, its status event (an INSERT from the row), RELEASE.
+    with django_assert_num_queries(4):
+        assert lifecycle.finish(execution.id, "worker-a", Status.COMPLETED, {"ok": 1}, run=execution)
+    event = ExecutionEvent.objects.filter(execution_id=execution.id, kind="status").latest("id")
+    assert event.payload == {
+        "id": execution.id,
+        "status": "completed",
+        "action_ref": execution.action_ref,
+        "parent": None,
+        "task_name": "",
+        "attempt": execution.attempt,
+    }
