@@ -4,6 +4,7 @@ Run from the project root (needs redis-server on the PATH):
 
     DJANGO_SECRET_KEY=any .venv/bin/python bench/engine.py
     # options: --chain 100 --items 1000 --item-concurrency 100 --flows 50 --flow-tasks 10
+    #          --only statements chain items flows celery (the sections to run; default all)
     #          --workers 2 --concurrency 4 --database-url postgres://... (an empty database)
 
 1. Floor: the plain Celery no-op round trip (bench/celery_floor.py), median of 50.
@@ -38,6 +39,8 @@ from bench.executions import (  # noqa: E402 (the path above first)
     start_redis,
 )
 
+SECTIONS = ["statements", "chain", "items", "flows", "celery"]
+
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -49,6 +52,9 @@ def parse_args():
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--database-url", default="")
+    parser.add_argument(
+        "--only", nargs="+", choices=SECTIONS, default=SECTIONS, help="run these sections only (default: all)"
+    )
     return parser.parse_args()
 
 
@@ -214,14 +220,21 @@ def benchmark(args, workdir: Path) -> None:
             floor_round_trip()
         floor_ms = statistics.median(floor_round_trip() * 1000 for _ in range(50))
         print(f"floor: raw Celery no-op round trip {floor_ms:.2f} ms", flush=True)
-        items_statements(args.items, args.item_concurrency)
+        if "statements" in args.only:
+            items_statements(args.items, args.item_concurrency)
         embedded = embedded_workers(workdir, args)
         children += embedded
-        chain_overhead("embedded", chain_workflow("bench.chain_embedded", args.chain), args.chain, floor_ms)
-        items_run(items_workflow(args.items, args.item_concurrency), args.items)
-        concurrent_flows(args.flows, args.flow_tasks)
+        if "chain" in args.only:
+            chain = chain_workflow("bench.chain_embedded", args.chain)
+            chain_overhead("embedded", chain, args.chain, floor_ms)
+        if "items" in args.only:
+            items_run(items_workflow(args.items, args.item_concurrency), args.items)
+        if "flows" in args.only:
+            concurrent_flows(args.flows, args.flow_tasks)
         for worker in embedded:
             worker.stop()
+        if "celery" not in args.only:
+            return
         # The Celery workers dispatch the next task themselves: they must not use the embedded transport.
         settings.ATTUNE_ENGINE_TRANSPORT = os.environ["ATTUNE_ENGINE_TRANSPORT"] = "celery"
         children += celery_workers(workdir, args, "attune", "attune.run", args.workers)
