@@ -1,0 +1,3 @@
+"""Scenarios for examples/packs/approvals (run by test_examples.py)."""
+
+SCENARIOS = {}

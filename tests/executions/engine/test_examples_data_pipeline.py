@@ -1,0 +1,3 @@
+"""Scenarios for examples/packs/data_pipeline (run by test_examples.py)."""
+
+SCENARIOS = {}
