@@ -88,9 +88,13 @@ def standin(example_packs, tmp_path):
 
 def slack_ok(fake, channel="C0DEMO"):
     """Slack's chat.postMessage answers ok."""
-    fake.answer("POST", "/slack/api/chat.postMessage", {"ok": True, "channel": channel, "ts": "1700000000.000100"})
+    fake.answer(
+        "POST", "/slack/api/chat.postMessage", {"ok": True, "channel": channel, "ts": "1700000000.000100"}
+    )
 
 
 def slack_posts(fake) -> list[tuple]:
     """(channel, text) of every message the workflow posted to Slack, in order."""
-    return [(r.body["channel"], r.body["text"]) for r in fake.requests if r.path == "/slack/api/chat.postMessage"]
+    return [
+        (r.body["channel"], r.body["text"]) for r in fake.requests if r.path == "/slack/api/chat.postMessage"
+    ]

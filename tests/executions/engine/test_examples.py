@@ -75,7 +75,9 @@ def greet_or_fail_takes_its_failure_branch(run_flow, fake, standin):
         ("break_on_purpose", "failed"),
         ("report_failure", "completed"),
     ]
-    assert execution.children.get(task_name="break_on_purpose").result["error"] == "failed because fail was true"
+    assert (
+        execution.children.get(task_name="break_on_purpose").result["error"] == "failed because fail was true"
+    )
     assert fake.requests == []
 
 
@@ -115,7 +117,9 @@ def incident_response_opens_pages_and_sets_up_a_war_room(run_flow, fake, standin
         ("post_status", "completed"),
         ("link_war_room", "completed"),
     ]
-    opened, page, war_room, *invites, patched = [call for call in fake.calls() if "chat.postMessage" not in call[1]]
+    opened, page, war_room, *invites, patched = [
+        call for call in fake.calls() if "chat.postMessage" not in call[1]
+    ]
     assert opened == (
         "POST",
         "/slack/incidents",
