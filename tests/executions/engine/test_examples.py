@@ -34,7 +34,7 @@ def runs(execution) -> list[tuple]:
 
 
 @scenario("hello.greetings")
-def greetings_in_three_languages(run_flow, fake, standin):
+def greetings_in_three_languages(run_flow, fake, stand_in):
     execution = run_flow("hello.greetings", {"name": "Ada"})
     assert execution.status == Status.COMPLETED, execution.result
     assert execution.result == {
@@ -54,7 +54,7 @@ def greetings_in_three_languages(run_flow, fake, standin):
 
 
 @scenario("hello.greet_or_fail")
-def greet_or_fail_greets(run_flow, fake, standin):
+def greet_or_fail_greets(run_flow, fake, stand_in):
     execution = run_flow("hello.greet_or_fail", {"name": "Ada"})
     assert execution.status == Status.COMPLETED, execution.result
     assert execution.result == {"succeeded": True}
@@ -65,7 +65,7 @@ def greet_or_fail_greets(run_flow, fake, standin):
 
 
 @scenario("hello.greet_or_fail")
-def greet_or_fail_takes_its_failure_branch(run_flow, fake, standin):
+def greet_or_fail_takes_its_failure_branch(run_flow, fake, stand_in):
     execution = run_flow("hello.greet_or_fail", {"fail": True})
     # The failure is handled by a transition, so the workflow itself succeeds.
     assert execution.status == Status.COMPLETED, execution.result
@@ -85,12 +85,12 @@ INCIDENT = {"id": "INC-42", "number": 42, "html_url": "https://incidents.example
 
 
 @scenario("slack.incident_response")
-def incident_response_opens_pages_and_sets_up_a_war_room(run_flow, fake, standin):
+def incident_response_opens_pages_and_sets_up_a_war_room(run_flow, fake, stand_in):
     slack_ok(fake)
     fake.answer("POST", "/slack/incidents", INCIDENT, status=201)
-    standin("pagerduty.trigger_incident", {"incident_key": "INC-42"})
-    standin("slack.create_channel", {"ok": True, "channel": {"id": "CWAR42"}})
-    standin("slack.invite_user", {"ok": True})
+    stand_in("pagerduty.trigger_incident", {"incident_key": "INC-42"})
+    stand_in("slack.create_channel", {"ok": True, "channel": {"id": "CWAR42"}})
+    stand_in("slack.invite_user", {"ok": True})
     parameters = {
         "service": "Checkout",
         "summary": "5xx on /pay",
@@ -147,10 +147,10 @@ def incident_response_opens_pages_and_sets_up_a_war_room(run_flow, fake, standin
 
 
 @scenario("slack.resolve_incident")
-def resolve_incident_closes_attaches_and_archives(run_flow, fake, standin):
+def resolve_incident_closes_attaches_and_archives(run_flow, fake, stand_in):
     slack_ok(fake)
-    standin("slack.export_history", {"url": "https://files.example/war-room.md"})
-    standin("slack.archive_channel", {"ok": True})
+    stand_in("slack.export_history", {"url": "https://files.example/war-room.md"})
+    stand_in("slack.archive_channel", {"ok": True})
     parameters = {"incident_id": "INC-42", "war_room": "CWAR42", "resolution": "Rolled back v2.3"}
     execution = run_flow("slack.resolve_incident", parameters)
     assert execution.status == Status.COMPLETED, execution.result

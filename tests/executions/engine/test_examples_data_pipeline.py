@@ -30,11 +30,11 @@ def scenario(function):
     return function
 
 
-def pipeline_steps(fake, standin, quality=PASSED):
+def pipeline_steps(fake, stand_in, quality=PASSED):
     slack_ok(fake)
     for ref, answer in STEPS.items():
-        standin(ref, answer)
-    standin("data_pipeline.validate_dataset", quality)
+        stand_in(ref, answer)
+    stand_in("data_pipeline.validate_dataset", quality)
 
 
 def tasks(execution) -> list[tuple]:
@@ -48,8 +48,8 @@ def sent_to(fake, ref) -> list:
 
 
 @scenario
-def daily_sales_extracts_checks_loads_and_reports(run_flow, fake, standin):
-    pipeline_steps(fake, standin)
+def daily_sales_extracts_checks_loads_and_reports(run_flow, fake, stand_in):
+    pipeline_steps(fake, stand_in)
     fake.answer("GET", "/data_pipeline/exports/2026-11-30", {"ready": True})
     execution = run_flow("data_pipeline.daily_sales", {"date": "2026-11-30", "regions": ["emea", "amer"]})
     assert execution.status == Status.COMPLETED, execution.result
@@ -92,9 +92,9 @@ def daily_sales_extracts_checks_loads_and_reports(run_flow, fake, standin):
 
 
 @scenario
-def daily_sales_alerts_when_the_quality_checks_fail(run_flow, fake, standin):
+def daily_sales_alerts_when_the_quality_checks_fail(run_flow, fake, stand_in):
     pipeline_steps(
-        fake, standin, quality={"passed": False, "failures": ["12 duplicate order_id"], "rows": 40}
+        fake, stand_in, quality={"passed": False, "failures": ["12 duplicate order_id"], "rows": 40}
     )
     fake.answer("GET", "/data_pipeline/exports/2026-11-30", {"ready": True})
     execution = run_flow("data_pipeline.daily_sales", {"date": "2026-11-30", "regions": ["emea"]})
@@ -111,8 +111,8 @@ def daily_sales_alerts_when_the_quality_checks_fail(run_flow, fake, standin):
 
 
 @scenario
-def backfill_snapshots_locks_replays_each_day_and_releases(run_flow, fake, standin):
-    pipeline_steps(fake, standin)
+def backfill_snapshots_locks_replays_each_day_and_releases(run_flow, fake, stand_in):
+    pipeline_steps(fake, stand_in)
     days = ["2026-11-29", "2026-11-30"]
     for day in days:
         fake.answer("GET", f"/data_pipeline/exports/{day}", {"ready": True})
@@ -154,8 +154,8 @@ def backfill_snapshots_locks_replays_each_day_and_releases(run_flow, fake, stand
 
 
 @scenario
-def backfill_aborts_when_a_day_has_no_export_and_still_releases_the_lock(run_flow, fake, standin):
-    pipeline_steps(fake, standin)
+def backfill_aborts_when_a_day_has_no_export_and_still_releases_the_lock(run_flow, fake, stand_in):
+    pipeline_steps(fake, stand_in)
     fake.answer("POST", "/data_pipeline/exports/availability", {"missing": ["2026-11-29"]})
     execution = run_flow("data_pipeline.backfill", {"dates": ["2026-11-29"]})
     assert execution.status == Status.COMPLETED, execution.result

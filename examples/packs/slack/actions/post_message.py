@@ -21,12 +21,15 @@ def main() -> int:
         print(json.dumps({"ok": False, "error": "SLACK_BOT_TOKEN is not set"}))
         return 1
     api = os.environ.get("SLACK_API_URL") or DEFAULT_API
-    request = urllib.request.Request(
+    if not api.startswith(("https://", "http://")):
+        print(json.dumps({"ok": False, "error": "SLACK_API_URL must be an http(s) URL"}))
+        return 1
+    request = urllib.request.Request(  # noqa: S310 - http(s) only, checked above
         f"{api.rstrip('/')}/chat.postMessage",
         data=json.dumps({key: params[key] for key in FIELDS if key in params}).encode(),
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json; charset=utf-8"},
     )
-    with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310 - the operator's Slack API URL
+    with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310
         answer = json.load(response)
     result = {key: answer.get(key) for key in ("ok", "channel", "ts", "error")}
     print(json.dumps(result))
