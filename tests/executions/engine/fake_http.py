@@ -23,14 +23,18 @@ class Received:
 
 @dataclass
 class FakeServer:
-    """Answers `{"ok": true}` unless `answer(method, path, body, status)` said otherwise."""
+    """Answers `{"ok": true}` unless `answer` or `answer_in_turn` said otherwise."""
 
     url: str = ""
     requests: list[Received] = field(default_factory=list)
     answers: dict = field(default_factory=dict)
 
     def answer(self, method: str, path: str, body, status: int = 200) -> None:
-        self.answers[(method, path)] = (status, body)
+        self.answers[(method, path)] = [(status, body)]
+
+    def answer_in_turn(self, method: str, path: str, *answers: tuple[int, object]) -> None:
+        """Each (status, body) answers one request; the last one answers the rest."""
+        self.answers[(method, path)] = list(answers)
 
     def calls(self) -> list[tuple]:
         """(method, path, body) of each request, in the order they arrived."""
@@ -40,7 +44,8 @@ class FakeServer:
         return [(r.method, r.path) for r in self.requests]
 
     def respond(self, method: str, path: str) -> tuple[int, object]:
-        return self.answers.get((method, path), (200, {"ok": True}))
+        answers = self.answers.get((method, path)) or [(200, {"ok": True})]
+        return answers.pop(0) if len(answers) > 1 else answers[0]
 
 
 def _parse(raw: bytes):
