@@ -17,7 +17,7 @@ from django.core.management import call_command
 
 from actions.models import Action
 from packs.models import Pack
-from tests.executions.runner_helpers import envs_dir, make_pack_dir, session_envs_dir  # noqa: F401
+from tests.executions.runner_helpers import make_pack_dir
 
 from .fake_http import start_fake_server
 
@@ -47,7 +47,7 @@ def fake_http():
 
 
 @pytest.fixture
-def example_packs(db, envs_dir, fake_http, settings, monkeypatch, tmp_path):  # noqa: F811
+def example_packs(db, envs_dir, fake_http, settings, monkeypatch, tmp_path):
     """Every example pack installed, its service URLs pointing at `fake_http`; the server."""
     settings.ATTUNE_PACKS_DIR = tmp_path / "packs"
     call_command("install_examples", stdout=StringIO())

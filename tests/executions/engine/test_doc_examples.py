@@ -11,7 +11,7 @@ from django.conf import settings
 from executions.models import Status
 
 from .conftest import task_runs
-from .examples_support import example_packs, fake_http, slack_ok, slack_posts, standin  # noqa: F401
+from .examples_support import slack_ok, slack_posts
 
 PAGE = Path(settings.BASE_DIR) / "docs" / "workflow-language.md"
 
@@ -39,7 +39,7 @@ def test_the_page_has_the_three_complete_examples():
     assert sorted(complete_examples()) == ["1", "2", "3"]
 
 
-def test_example_1_polls_until_healthy(example_packs, make_pack, flow, run_flow):  # noqa: F811
+def test_example_1_polls_until_healthy(example_packs, make_pack, flow, run_flow):
     fake = example_packs
     make_pack("demo", config={"ops_api_url": f"{fake.url}/ops"})
     slack_ok(fake)
@@ -64,7 +64,7 @@ def test_example_1_polls_until_healthy(example_packs, make_pack, flow, run_flow)
     assert slack_posts(fake) == [("#ops", "api on 127.0.0.1: healthy after 2 check(s)")]
 
 
-def test_example_1_gives_up_after_max_checks(example_packs, make_pack, flow, run_flow):  # noqa: F811
+def test_example_1_gives_up_after_max_checks(example_packs, make_pack, flow, run_flow):
     fake = example_packs
     make_pack("demo", config={"ops_api_url": f"{fake.url}/ops"})
     slack_ok(fake)
@@ -78,7 +78,7 @@ def test_example_1_gives_up_after_max_checks(example_packs, make_pack, flow, run
     assert slack_posts(fake) == [("#ops", "api on 127.0.0.1: NOT healthy after 3 check(s)")]
 
 
-def test_example_2_fans_out_joins_and_announces_the_decision(example_packs, make_pack, flow, run_flow):  # noqa: F811
+def test_example_2_fans_out_joins_and_announces_the_decision(example_packs, make_pack, flow, run_flow):
     fake = example_packs
     make_pack("demo", config={"approvals_api_url": f"{fake.url}/approvals", "api_token": "t0k"})
     slack_ok(fake)
@@ -124,11 +124,7 @@ def test_example_2_fans_out_joins_and_announces_the_decision(example_packs, make
 
 
 def test_example_3_extracts_transforms_checks_loads_and_refreshes(
-    example_packs,
-    make_pack,
-    flow,
-    run_flow,
-    standin,  # noqa: F811
+    example_packs, make_pack, flow, run_flow, standin
 ):
     fake = example_packs
     make_pack("demo", config={"staging_bucket": "acme-staging", "alert_channel": "#data-alerts"})

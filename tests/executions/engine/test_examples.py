@@ -11,9 +11,9 @@ import pytest
 from executions.models import Status
 from packs.ondisk.loader import read_pack
 
-from . import test_examples_approvals, test_examples_data_pipeline
+from . import examples_data_pipeline, test_examples_approvals
 from .conftest import task_runs
-from .examples_support import EXAMPLES, example_packs, fake_http, slack_ok, slack_posts, standin  # noqa: F401
+from .examples_support import EXAMPLES, slack_ok, slack_posts
 
 SCENARIOS = {}
 
@@ -184,7 +184,7 @@ def resolve_incident_closes_attaches_and_archives(run_flow, fake, stand_in):
     ]
 
 
-ALL_SCENARIOS = {**SCENARIOS, **test_examples_data_pipeline.SCENARIOS}
+ALL_SCENARIOS = {**SCENARIOS, **examples_data_pipeline.SCENARIOS}
 
 
 def example_workflow_refs() -> set[str]:
@@ -202,6 +202,6 @@ def test_every_example_workflow_has_a_scenario():
 
 
 @pytest.mark.parametrize("name", sorted(ALL_SCENARIOS))
-def test_example_workflow_runs_end_to_end(name, example_packs, run_flow, standin):  # noqa: F811
+def test_example_workflow_runs_end_to_end(name, example_packs, run_flow, standin):
     _, run_scenario = ALL_SCENARIOS[name]
     run_scenario(run_flow, example_packs, standin)

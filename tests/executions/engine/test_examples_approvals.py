@@ -13,7 +13,7 @@ from executions.models import Execution, Inquiry, Status
 from tests.conftest import client_for
 
 from .conftest import task_runs
-from .examples_support import example_packs, fake_http, slack_ok, slack_posts, standin  # noqa: F401
+from .examples_support import slack_ok, slack_posts
 
 COVERED_REFS = {"approvals.change_approval", "approvals.request_decision"}
 CHANGE = {
@@ -43,7 +43,7 @@ def approver(make_user):
 
 
 @pytest.fixture
-def services(example_packs, standin):  # noqa: F811
+def services(example_packs, standin):
     slack_ok(example_packs)
     example_packs.answer("POST", "/approvals/changes", {"number": "CHG0042"}, status=201)
     standin("deployments.deploy_service", {"deployed": True})

@@ -1,4 +1,4 @@
-"""Scenarios for examples/packs/data_pipeline, run by test_examples.py.
+"""Scenarios for examples/packs/data_pipeline, run by test_examples.py (not a test module itself).
 
 The pipeline's steps (extract_orders, load_warehouse, ...) are actions the pack leaves to
 the user (its README), so they are stand-ins answering what a test chooses; the order
