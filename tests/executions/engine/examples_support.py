@@ -55,6 +55,7 @@ def example_packs(db, envs_dir, fake_http, settings, monkeypatch, tmp_path):
         urls = {key: f"{fake_http.url}/{pack.ref}" for key in pack.config if key.endswith("_url")}
         pack.config = {**pack.config, **urls}
         pack.save(update_fields=["config"])
+    settings.ATTUNE_HTTP_ALLOWED_HOSTS = ["127.0.0.1"]  # core.http: a URL left unredirected fails
     settings.ATTUNE_ACTION_ENV_PASSTHROUGH = list(ACTION_ENV)
     monkeypatch.setenv("SLACK_API_URL", f"{fake_http.url}/slack/api")
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
