@@ -152,12 +152,14 @@ def _timeout(context, value) -> float:
 def _payload(body, json_value, headers: dict):
     if body is not None and json_value is not None:
         raise RequestRefused("give 'body' or 'json', not both")
+    if body is not None and not isinstance(body, str):
+        json_value = body  # core.http's `body` may be an object or array: sent as JSON
     if json_value is not None:
         if not any(name.lower() == "content-type" for name in headers):
             headers["Content-Type"] = "application/json"
         return json.dumps(json_value, separators=(",", ":")).encode()
     if body is not None:
-        return (body if isinstance(body, str) else json.dumps(body)).encode()
+        return body.encode()
     return None
 
 

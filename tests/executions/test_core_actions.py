@@ -198,6 +198,18 @@ def test_http_sends_method_headers_query_and_json(core, server):
     assert seen["headers"]["X-Custom"] == "1"
 
 
+def test_http_sends_an_object_body_as_json(core, server):
+    params = {"url": f"{server}/echo", "method": "POST", "body": {"title": "x", "tags": ["a"]}}
+    seen = run(core("http"), params)["data"]["body"]
+    assert json.loads(seen["body"]) == {"title": "x", "tags": ["a"]}
+    assert seen["headers"]["Content-Type"] == "application/json"
+
+
+def test_http_body_of_another_type_is_refused(core, server):
+    result = run(core("http"), {"url": f"{server}/echo", "body": 3})
+    assert result["succeeded"] is False and "body" in result["error"]
+
+
 def test_http_sends_a_text_body(core, server):
     seen = run(core("http"), {"url": f"{server}/echo", "method": "PUT", "body": "raw text"})["data"]["body"]
     assert (seen["method"], seen["body"]) == ("PUT", "raw text")

@@ -12,6 +12,9 @@ from executions import service
 from executions.models import Execution
 from tests.conftest import DEFINITION  # noqa: F401
 
+# The example packs end to end (test_examples*.py, test_doc_examples.py).
+from .examples_support import example_packs, fake_http, standin  # noqa: F401
+
 
 @pytest.fixture
 def flow(make_workflow):
