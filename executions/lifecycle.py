@@ -33,13 +33,15 @@ def _with_action():
     return Execution.objects.select_related("action__pack", "executor")
 
 
-def claim(execution_id: int, worker: str) -> Execution | None:
-    """Start a due scheduled run under a lease held by `worker`; None if it is not ours to run."""
+def claim(execution_id: int, worker: str, queues: list[str] | None = None) -> Execution | None:
+    """Start a due scheduled run under a lease held by `worker`; None if it is not ours to run
+    (or not on one of `queues`, when given)."""
     now = timezone.now()
     with transaction.atomic():
-        claimed = Execution.objects.filter(
-            id=execution_id, status=Status.SCHEDULED, run_after__lte=now
-        ).update(**_lease_fields(worker, now))
+        due = Execution.objects.filter(id=execution_id, status=Status.SCHEDULED, run_after__lte=now)
+        if queues is not None:
+            due = due.filter(queue__in=queues)
+        claimed = due.update(**_lease_fields(worker, now))
         if not claimed:
             return None
         execution = _with_action().get(id=execution_id)

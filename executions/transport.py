@@ -5,6 +5,7 @@ message is re-dispatched by the sweeper and a duplicate is refused by the claim,
 transport needs to be reliable for correctness, only for speed (docs/workers.md).
 """
 
+import contextlib
 import logging
 import threading
 from collections import deque
@@ -18,6 +19,24 @@ from executions.models import Execution
 
 log = logging.getLogger(__name__)
 _inline = threading.local()
+_handoff = threading.local()
+
+
+@contextlib.contextmanager
+def handing_off():
+    """While an embedded worker thread runs one execution: the first run its work schedules
+    (a workflow's next task) is kept for this thread to claim next, instead of announced.
+
+    The thread claims it the moment it is free, without the round trip through the claim
+    loop; if it cannot (another worker took it, a queue it does not serve) it announces it.
+    A crash before that leaves a scheduled row, which the sweeper dispatches again.
+    """
+    kept: list[int] = []
+    _handoff.kept = kept
+    try:
+        yield kept
+    finally:
+        _handoff.kept = None
 
 
 def dispatch_on_commit(execution_ids: list[int]) -> None:
@@ -33,12 +52,24 @@ def dispatch(execution_ids: list[int]) -> None:
         return
     if transport == "celery" and not _publish(execution_ids):
         return  # not marked as dispatched: the sweeper tries again
+    if transport == "embedded":
+        execution_ids = _keep_one(execution_ids)
+        if not execution_ids:
+            return
     # embedded: the worker's claim loop finds scheduled rows itself (within its poll interval);
     # the mark only records that the run was announced. Marked after publishing, whatever the
     # status: a worker may have claimed the run already.
     Execution.objects.filter(id__in=execution_ids).update(dispatched_at=timezone.now())
     if transport == "embedded":
         wake.notify()
+
+
+def _keep_one(execution_ids: list[int]) -> list[int]:
+    kept = getattr(_handoff, "kept", None)
+    if kept is None or kept:
+        return execution_ids
+    kept.append(execution_ids[0])
+    return execution_ids[1:]
 
 
 def _publish(execution_ids: list[int]) -> bool:

@@ -25,7 +25,12 @@ def resolve_waits(execution_id: int, inquiry_id: int, inquiry: dict) -> None:
         workflow_execution = locked(execution_id)
         if workflow_execution is None:
             return
-        for name, task in (workflow_execution.state.get("tasks") or {}).items():
-            if task.get("status") == "waiting_inquiry" and str(task.get("inquiry_id")) == str(inquiry_id):
-                feed(workflow_execution, conductor.InquiryResolved(name, task["activation"], inquiry))
+        waiting = [
+            (name, task["activation"])
+            for name, task in (workflow_execution.state.get("tasks") or {}).items()
+            if task.get("status") == "waiting_inquiry" and str(task.get("inquiry_id")) == str(inquiry_id)
+        ]
+        # Listed first: each feed hands the state to the conductor, which changes it.
+        for name, activation in waiting:
+            feed(workflow_execution, conductor.InquiryResolved(name, activation, inquiry))
     advance(execution_id)
