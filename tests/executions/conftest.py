@@ -91,6 +91,11 @@ def workers(tmp_path):
             started.append(child)
             return child
 
+        def scheduler(self, broker_url, **env):
+            child = procs.scheduler(tmp_path, broker_url, name=f"scheduler{len(started)}", **env)
+            started.append(child)
+            return child
+
     yield Workers()
     for child in started:
         child.stop()
@@ -109,3 +114,14 @@ def redis_url(tmp_path_factory):
     yield url
     proc.terminate()
     proc.wait(timeout=10)
+
+
+@pytest.fixture
+def celery_transport(settings, redis_url):
+    """This process publishes runs to the session's Redis, as the web server would."""
+    from attune.celery import app
+
+    settings.ATTUNE_ENGINE_TRANSPORT = "celery"
+    settings.CELERY_BROKER_URL = redis_url
+    app.conf.broker_url = redis_url
+    return redis_url

@@ -110,22 +110,41 @@ class Child:
         return self.proc.returncode
 
 
-def embedded_worker(tmp_path: Path, *args: str, name: str = "worker", **env) -> Child:
-    argv = [sys.executable, "manage.py", "attune_worker", *args]
+def python(crash_after_finish: bool) -> list[str]:
+    """The interpreter a child starts with; `crash_after_finish`: a process that exits hard
+    right after it records a run's end, before advancing its workflow (crash_after_finish.py)."""
+    wrapper = ["-m", "tests.executions.crash_after_finish"] if crash_after_finish else []
+    return [sys.executable, *wrapper]
+
+
+def embedded_worker(
+    tmp_path: Path, *args: str, name: str = "worker", crash_after_finish: bool = False, **env
+) -> Child:
+    argv = [*python(crash_after_finish), "manage.py", "attune_worker", *args]
     return Child(
         argv, child_env(ATTUNE_ENGINE_TRANSPORT="embedded", **env), tmp_path / f"{name}.log", "serves queues"
     )
 
 
-def celery_worker(tmp_path: Path, broker_url: str, *args: str, name: str = "celery", **env) -> Child:
+def celery_worker(
+    tmp_path: Path, broker_url: str, *args: str, name: str = "celery", crash_after_finish: bool = False, **env
+) -> Child:
+    program = ["celery"] if crash_after_finish else ["-m", "celery"]
     argv = [
-        sys.executable, "-m", "celery", "-A", "attune", "worker", "-P", "threads", "-c", "2",
+        *python(crash_after_finish), *program, "-A", "attune", "worker", "-P", "threads", "-c", "2",
         "-l", "info", "--without-gossip", "--without-mingle", "--without-heartbeat",
         "-n", f"{name}-{os.getpid()}@%h", *args,
     ]  # fmt: skip
     env = child_env(ATTUNE_ENGINE_TRANSPORT="celery", CELERY_BROKER_URL=broker_url, **env)
     # SIGQUIT: Celery's cold shutdown; the tests are over, there is nothing to wait for.
     return Child(argv, env, tmp_path / f"{name}.log", " ready.", stop_signal=signal.SIGQUIT)
+
+
+def scheduler(tmp_path: Path, broker_url: str, name: str = "scheduler", **env) -> Child:
+    """`manage.py attune_scheduler`: the sweeper beside Celery workers, publishing to `broker_url`."""
+    argv = [sys.executable, "manage.py", "attune_scheduler"]
+    env = child_env(ATTUNE_ENGINE_TRANSPORT="celery", CELERY_BROKER_URL=broker_url, **env)
+    return Child(argv, env, tmp_path / f"{name}.log", "Sweeping every")
 
 
 def start_redis(tmp_path: Path) -> tuple[subprocess.Popen, str]:

@@ -20,17 +20,6 @@ from tests.executions.procs import wait_for
 pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def celery_transport(settings, redis_url):
-    """This process publishes runs to the session's Redis, as the web server would."""
-    from attune.celery import app
-
-    settings.ATTUNE_ENGINE_TRANSPORT = "celery"
-    settings.CELERY_BROKER_URL = redis_url
-    app.conf.broker_url = redis_url
-    return redis_url
-
-
 def test_the_celery_app_leaves_durability_to_the_database():
     from attune.celery import app
 
