@@ -11,7 +11,7 @@ Run from the project root (needs redis-server on the PATH):
 2. A --chain-task chain of the built-in no-op, through embedded workers and then Celery
    workers: per-task time = (workflow finished - started) / tasks. Target: <= 3 x floor + 5 ms.
 3. with_items over --items items with concurrency --item-concurrency (embedded): wall time,
-   and the SQL statements per item of the engine's own work, counted in this process with
+   the workers' peak memory (VmHWM; this section runs first), and the SQL statements per item of the engine's own work, counted in this process with
    the inline transport (start + every advance step, the workers' claim/finish excluded).
 4. --flows workflows x --flow-tasks tasks started together (embedded): all complete,
    duplicate runs (task runs per (workflow, task) beyond one: 0 is the only right answer), runs/s.
@@ -128,7 +128,15 @@ def chain_overhead(label: str, workflow, tasks: int, floor_ms: float) -> None:
           f"{per_task / floor_ms:.1f}x (target <= {target:.2f} ms, {verdict} it)", flush=True)  # fmt: skip
 
 
-def items_run(workflow, items: int) -> None:
+def peak_rss_mb(pid: int | str = "self") -> float:
+    """A process's peak resident memory so far (VmHWM), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def items_run(workflow, items: int, workers) -> None:
     from executions.models import Execution
     from executions.orchestration import start_workflow
 
@@ -137,7 +145,9 @@ def items_run(workflow, items: int) -> None:
     wait_workflows([execution.id], 900)
     wall = time.perf_counter() - started
     runs = Execution.objects.filter(parent_id=execution.id).count()
-    print(f"with_items: {items} items in {wall:.2f} s ({runs} runs, {items / wall:.0f} items/s)", flush=True)
+    peaks = ", ".join(f"{peak_rss_mb(worker.proc.pid):.0f}" for worker in workers)
+    print(f"with_items: {items} items in {wall:.2f} s ({runs} runs, {items / wall:.0f} items/s); "
+          f"peak memory: workers {peaks} MB, this process {peak_rss_mb():.0f} MB", flush=True)  # fmt: skip
 
 
 def items_statements(items: int, concurrency: int) -> None:
@@ -224,11 +234,11 @@ def benchmark(args, workdir: Path) -> None:
             items_statements(args.items, args.item_concurrency)
         embedded = embedded_workers(workdir, args)
         children += embedded
+        if "items" in args.only:  # first: the workers' peak memory is then this section's
+            items_run(items_workflow(args.items, args.item_concurrency), args.items, embedded)
         if "chain" in args.only:
             chain = chain_workflow("bench.chain_embedded", args.chain)
             chain_overhead("embedded", chain, args.chain, floor_ms)
-        if "items" in args.only:
-            items_run(items_workflow(args.items, args.item_concurrency), args.items)
         if "flows" in args.only:
             concurrent_flows(args.flows, args.flow_tasks)
         for worker in embedded:
