@@ -110,6 +110,7 @@ def finish(execution_id: int, worker: str, status: str, result: dict, run: Execu
     `run`, the row as the worker claimed it, saves reading it again for the status event.
     """
     assert status in TERMINAL, status
+    status, result = within_result_limit(status, result)
     now = timezone.now()
     with transaction.atomic():
         finished = Execution.objects.filter(id=execution_id, status__in=LIVE, worker=worker).update(
@@ -121,6 +122,19 @@ def finish(execution_id: int, worker: str, status: str, result: dict, run: Execu
         elif finished:
             events.status_changed([execution_id])
     return bool(finished)
+
+
+def within_result_limit(status: str, result):
+    """C3: a result over ATTUNE_RESULT_MAX_BYTES is not stored; the run fails saying why (the
+    conductor checks the same limit, for results that reach it another way)."""
+    from executions.conductor.limits import json_size
+
+    maximum = settings.ATTUNE_RESULT_MAX_BYTES
+    size = json_size(result)
+    if size <= maximum:
+        return status, result
+    error = f"the result is {size} bytes, over ATTUNE_RESULT_MAX_BYTES ({maximum})"
+    return Status.FAILED, {"succeeded": False, "error": error}
 
 
 def request_cancel(execution: Execution) -> Execution:

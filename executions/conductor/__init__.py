@@ -11,6 +11,7 @@ workflow ends). `state` is JSON, saved as WorkflowExecution.state:
                       "result": latest result, "arrivals": [{task, activation}] (join),
                       "triggered_by": [...], "ancestors_of_run": {activation: ["t#n"]}
                       (only tasks on a cycle), "inquiry_id": ...,
+                      "exhausted": true once over ATTUNE_MAX_TASK_ACTIVATIONS,
                       "items": {iterated, total, inputs, timeouts, attempts, statuses,
                                 results, queue, in_flight} while the activation runs,
                                {iterated, total, attempts, statuses} once it finished

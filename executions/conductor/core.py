@@ -15,19 +15,9 @@ from workflows.validation.language import INQUIRY_FIELDS
 from .finish import check_completion, fail_workflow
 from .graph import graph_of
 from .items import run_finished, start_items
+from .limits import limit, variables_problem
 from .names import base_names, transition_names
 from .types import CancelRequested, Context, InquiryResolved, RunFinished, Step, Tick, WaitSpec
-
-DEFAULT_LIMITS = {
-    "ATTUNE_MAX_TASK_ACTIVATIONS": 1000,
-    "ATTUNE_MAX_RUNS_PER_EXECUTION": 10000,
-    "ATTUNE_WITH_ITEMS_MAX": 10000,
-    "ATTUNE_MAX_INLINE_STEPS": 10000,
-}
-
-
-def limit(context: Context, name: str) -> int:
-    return int((context.limits or {}).get(name, DEFAULT_LIMITS[name]))
 
 
 class Work:
@@ -112,8 +102,11 @@ def activate(work: Work, name: str, triggered_by: list) -> None:
     task = work.task(name)
     activations = limit(work.context, "ATTUNE_MAX_TASK_ACTIVATIONS")
     if task["activation"] >= activations:
-        fail_workflow(work, f"task '{name}' exceeded ATTUNE_MAX_TASK_ACTIVATIONS ({activations})")
-        return
+        # B16: the task fails (its failure transitions run); it is then exhausted, so no
+        # later trigger starts it and a `do` naming only it does not handle the failure.
+        task["exhausted"] = True
+        message = f"task '{name}' would start more than ATTUNE_MAX_TASK_ACTIVATIONS ({activations}) times"
+        return fail_task(work, name, message)
     definition = work.graph.tasks[name]
     task.update(
         activation=task["activation"] + 1, attempts=0, arrivals=[], result=None, items=None, status="running"
@@ -234,9 +227,12 @@ def finish_task(work: Work, name: str) -> None:
                 assignments.append((key, render(value, names)))
             except RenderError as exc:
                 return fail_workflow(work, f"task '{name}': /next/{position}/publish/{index}: {exc}")
-    for key, value in assignments:
-        work.state["variables"][key] = value
-    handled = any(transition.get("do") for _, transition in firing)
+    if assignments:
+        variables = {**work.state["variables"], **dict(assignments)}
+        if problem := variables_problem(work.context, variables):
+            return fail_workflow(work, f"task '{name}': publish: {problem}")
+        work.state["variables"] = variables
+    handled = any(not exhausted(work, target) for _, t in firing for target in t.get("do") or [])
     if status in ("failed", "timed_out") and not handled:
         work.state["unhandled"].append(name)
     trigger_key = {"task": name, "activation": task["activation"]}
@@ -250,6 +246,8 @@ def trigger(work: Work, source: str, target: str, trigger_key: dict) -> None:
     """S32: a trigger starts a run if the target never ran, or its latest finished run is an
     ancestor of the triggering run (a loop coming round); joins count distinct predecessors."""
     task = work.task(target)
+    if task.get("exhausted"):
+        return  # over ATTUNE_MAX_TASK_ACTIVATIONS: recorded and ignored
     source_task = work.state["tasks"][source]
     if task["activation"] and task["status"] != "waiting_join":
         if task["status"] in ("running", "waiting_inquiry", "pending"):
@@ -267,6 +265,10 @@ def trigger(work: Work, source: str, target: str, trigger_key: dict) -> None:
         task["status"] = "waiting_join"
         return
     work.queue.append(("activate", target, list(arrivals)))
+
+
+def exhausted(work: Work, name: str) -> bool:
+    return bool(work.state["tasks"].get(name, {}).get("exhausted"))
 
 
 def finish_group_member(work: Work, name: str) -> None:

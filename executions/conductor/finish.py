@@ -34,6 +34,7 @@ def check_completion(work) -> None:
     for task in state["tasks"].values():
         if task["status"] == "waiting_join":
             task["status"] = "not_run"
+    record_never_started(work)
     if state["failing"]:
         finished = Finished("failed", {"error": state["failing"], "succeeded": False})
     elif state["cancelling"]:
@@ -46,6 +47,16 @@ def check_completion(work) -> None:
         finished = Finished("completed", output(work))
     state["finished"] = {"status": finished.status, "result": finished.result}
     work.step.finished = finished
+
+
+def record_never_started(work) -> None:
+    """B14: tasks no transition ever triggered end `not_run`, so the task view can show them."""
+    from .core import new_task
+
+    for name in work.graph.tasks:
+        task = work.state["tasks"].setdefault(name, new_task())
+        if task["status"] is None:
+            task["status"] = "not_run"
 
 
 def output(work) -> dict:

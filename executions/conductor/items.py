@@ -2,6 +2,7 @@
 
 from executions.rendering import RenderError, render, render_condition
 
+from .limits import limit, result_problem
 from .names import base_names, transition_names
 from .types import RunFinished, RunKey, RunSpec
 
@@ -10,7 +11,7 @@ FAILED_LIKE = {"failed", "abandoned", "cancelled"}
 
 def start_items(work, name: str) -> None:
     """Render with_items, then per item timeout and input; start up to `concurrency` runs."""
-    from .core import fail_task, limit
+    from .core import fail_task
 
     task = work.task(name)
     definition = work.graph.tasks[name]
@@ -90,7 +91,7 @@ def fill_slots(work, name: str) -> None:
 
 
 def launch(work, name: str, index: int, delay: float) -> None:
-    from .core import fail_workflow, limit
+    from .core import fail_workflow
 
     task = work.task(name)
     items = task["items"]
@@ -139,10 +140,12 @@ def run_finished(work, event: RunFinished) -> None:
     task = work.task(event.task)
     items = task["items"]
     index = event.item_index or 0
-    status = event.status
+    status, result = event.status, event.result
+    if problem := result_problem(work.context, result):
+        status, result = "failed", {"error": problem, "succeeded": False}
     if status in FAILED_LIKE:
         status = "failed"
-    if status in ("failed", "timed_out") and should_retry(work, event.task, index, status, event.result):
+    if status in ("failed", "timed_out") and should_retry(work, event.task, index, status, result):
         launch(
             work,
             event.task,
@@ -154,7 +157,7 @@ def run_finished(work, event: RunFinished) -> None:
         status = "cancelled"
     items["in_flight"].remove(index)
     items["statuses"][index] = status
-    items["results"][index] = event.result
+    items["results"][index] = result
     fill_slots(work, event.task)
     if items["in_flight"] or items["queue"]:
         return

@@ -5,7 +5,7 @@ import time
 from django.conf import settings
 
 from executions.conductor import Context
-from executions.conductor.core import DEFAULT_LIMITS
+from executions.conductor.limits import DEFAULT_LIMITS
 
 # Conductor terms for an Execution's terminal status.
 RUN_STATUS = {

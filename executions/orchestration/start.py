@@ -99,6 +99,12 @@ def create_workflow_execution(
 
     step = conductor.start(definition, context_of(workflow_execution))
     apply_step(workflow_execution, step)
+    if run_fields is not None:
+        # A nested start may already hold finished runs (unknown action, nesting too deep):
+        # nobody else advances this execution now, so without this they wait for the sweeper.
+        from .advance import advance_on_commit
+
+        advance_on_commit(execution.id)
     return execution
 
 

@@ -59,6 +59,22 @@ def test_the_lease_holder_finishes_a_run(start):
     assert execution.lease_expires_at is None and execution.finished_at is not None
 
 
+@pytest.mark.parametrize("size, status", [(100, Status.COMPLETED), (101, Status.FAILED)])
+def test_c3_a_result_at_the_limit_is_stored_and_one_byte_over_fails_the_run(start, settings, size, status):
+    settings.ATTUNE_RESULT_MAX_BYTES = 100
+    execution = start("noop")
+    lifecycle.claim(execution.id, "worker-a")
+    result = {"s": "x" * (size - len('{"s":""}'))}
+    assert lifecycle.finish(execution.id, "worker-a", Status.COMPLETED, result) is True
+    execution.refresh_from_db()
+    assert execution.status == status
+    if status == Status.FAILED:
+        assert execution.result == {
+            "succeeded": False,
+            "error": "the result is 101 bytes, over ATTUNE_RESULT_MAX_BYTES (100)",
+        }
+
+
 def test_another_worker_cannot_finish_a_run(start):
     execution = start("noop")
     lifecycle.claim(execution.id, "worker-a")

@@ -193,14 +193,3 @@ def test_b10d_a_cancelled_task_run_fails_the_task_and_its_transitions_run():
     finished, _, started = run(definition, outcomes={"a": [("cancelled", {"cancelled": True})]})
     assert finished.status == "completed"
     assert [s.task for s in started] == ["a", "cleanup"]
-
-
-def test_b16_a_loop_stops_at_the_activation_limit():
-    definition = chain(
-        {"name": "init", "action": "c.i", "next": [{"do": ["a"]}]},
-        {"name": "a", "action": "c.a", "next": [{"do": ["a"]}]},
-    )
-    finished, _, started = run(definition, limits={"ATTUNE_MAX_TASK_ACTIVATIONS": 5})
-    assert [s.task for s in started].count("a") == 5
-    assert finished.status == "failed"
-    assert "ATTUNE_MAX_TASK_ACTIVATIONS" in finished.result["error"]
