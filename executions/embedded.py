@@ -18,7 +18,7 @@ import time
 from django.conf import settings
 from django.db import close_old_connections, connection
 
-from executions import lifecycle, routing, sweeper, transport, wake
+from executions import lifecycle, routing, sweeper
 from executions.wake import Waker
 from executions.worker import WorkerProcess
 
@@ -111,34 +111,17 @@ class EmbeddedWorker:
     def _serve(self) -> None:
         while True:
             execution = self._work.get()
+            close_old_connections()
             try:
-                while execution is not None:  # then the run it scheduled, if this thread kept one
-                    execution = self._run_one(execution)
-            finally:
-                self._idle.release()
-                self._waker.wake()  # a thread is free: claim again now, not at the next poll
-
-    def _run_one(self, execution):
-        """Run one claimed execution; the next one this thread claimed for itself, if any."""
-        close_old_connections()
-        with transport.handing_off() as kept:
-            try:
-                self.process.run_claimed(execution)
+                # Stopping: what this run schedules is left to the other workers.
+                self.process.run_handing_off(execution, [] if self.stopping.is_set() else self.queues)
             except Exception:  # recorded by the lease: the sweeper abandons what was not finished
                 log.exception("execution %s: could not be run or recorded", execution.id)
                 connection.close()
-        close_old_connections()
-        if not kept:
-            return None
-        try:
-            claimed = None if self.stopping.is_set() else lifecycle.claim(kept[0], self.name, self.queues)
-        except Exception:
-            log.exception("execution %s: could not be claimed; announcing it", kept[0])
-            connection.close()
-            claimed = None
-        if claimed is None:
-            wake.notify()  # not ours after all (or stopping): another worker's claim loop takes it
-        return claimed
+            finally:
+                close_old_connections()
+                self._idle.release()
+                self._waker.wake()  # a thread is free: claim again now, not at the next poll
 
     def _drain(self) -> None:
         running = len(self.process.runs)

@@ -6,12 +6,18 @@ from attune.celery import app
 from executions.worker import current_process
 
 
-@app.task(name="attune.run_execution", ignore_result=True, acks_late=False)
-def run_execution(execution_id: int) -> None:
+@app.task(name="attune.run_execution", ignore_result=True, acks_late=False, bind=True)
+def run_execution(self, execution_id: int) -> None:
     # Claimed, run and finished under this worker process's heartbeat; a duplicate delivery
     # or a run that is no longer scheduled is refused by the claim and does nothing.
     close_old_connections()  # drops a connection that is too old or broken, as a request does
     try:
-        current_process().run(execution_id)
+        process = current_process()
+        execution = process.claim(execution_id)
+        if execution is not None:
+            # The queue this message came from is one this worker consumes: the next run of a
+            # workflow on that queue is run here too, without a message.
+            queue = (self.request.delivery_info or {}).get("routing_key")
+            process.run_handing_off(execution, [queue] if queue else [])
     finally:
         close_old_connections()

@@ -24,7 +24,7 @@ _handoff = threading.local()
 
 @contextlib.contextmanager
 def handing_off():
-    """While an embedded worker thread runs one execution: the first run its work schedules
+    """While a worker thread (embedded or Celery) runs one execution: the first run its work schedules
     (a workflow's next task) is kept for this thread to claim next, instead of announced.
 
     The thread claims it the moment it is free, without the round trip through the claim
@@ -50,12 +50,11 @@ def dispatch(execution_ids: list[int]) -> None:
     if transport == "inline":
         run_inline(execution_ids)
         return
+    execution_ids = _keep_one(execution_ids)  # for the worker thread that scheduled it
+    if not execution_ids:
+        return
     if transport == "celery" and not _publish(execution_ids):
         return  # not marked as dispatched: the sweeper tries again
-    if transport == "embedded":
-        execution_ids = _keep_one(execution_ids)
-        if not execution_ids:
-            return
     # embedded: the worker's claim loop finds scheduled rows itself (within its poll interval);
     # the mark only records that the run was announced. Marked after publishing, whatever the
     # status: a worker may have claimed the run already.

@@ -15,7 +15,7 @@ import threading
 from django.conf import settings
 from django.db import close_old_connections, connection
 
-from executions import lifecycle
+from executions import lifecycle, transport
 from executions.models import Status
 from executions.runners import RunContext, run_action
 from executions.runners.results import failed_result
@@ -111,18 +111,32 @@ class WorkerProcess:
     def stop(self) -> None:
         self._stopping.set()
 
-    def run(self, execution_id: int) -> bool:
-        """Claim and run one execution under this process's heartbeat (a Celery delivery)."""
+    def claim(self, execution_id: int):
+        """Claim one execution for this process (a Celery delivery); None if not ours to run."""
         execution = lifecycle.claim(execution_id, self.name)
         if execution is None:
             log.info("execution %s: not claimed (a duplicate delivery, or not scheduled)", execution_id)
-            return False
-        self.run_claimed(execution)
-        return True
+        return execution
 
     def run_claimed(self, execution) -> str:
         with self.runs.tracking(execution.id) as cancel:
             return run_claimed(execution, self.name, cancel)
+
+    def run_handing_off(self, execution, queues: list[str]) -> None:
+        """Run a claimed execution, then, in this thread, the run its end scheduled and kept for
+        it (transport.handing_off), and so on: a workflow's next task starts without a round
+        trip through a claim loop or a broker. A kept run that is not on one of `queues` (or
+        that someone else claimed first) is dispatched as usual instead."""
+        while execution is not None:
+            with transport.handing_off() as kept:
+                self.run_claimed(execution)
+            execution = self._take(kept[0], queues) if kept else None
+
+    def _take(self, execution_id: int, queues: list[str]):
+        claimed = lifecycle.claim(execution_id, self.name, queues) if queues else None
+        if claimed is None:
+            transport.dispatch([execution_id])
+        return claimed
 
     def beat(self) -> set[int]:
         """Renew the leases now; stop the runs that were cancelled or are no longer ours."""

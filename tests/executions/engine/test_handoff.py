@@ -1,5 +1,5 @@
-"""An embedded worker thread runs the next task its own run scheduled, without waiting for
-its claim loop (executions.transport.handing_off), with a real worker process."""
+"""A worker thread runs the next task its own run scheduled, without a round trip through a
+claim loop or a message (executions.transport.handing_off): real embedded and Celery workers."""
 
 import pytest
 
@@ -10,8 +10,6 @@ from tests.executions.procs import wait_for
 
 from .conftest import task_runs
 
-pytestmark = pytest.mark.worker
-
 CHAIN = """
 tasks:
   - {name: one, action: demo.noop, next: [{do: [two]}]}
@@ -19,8 +17,9 @@ tasks:
   - {name: three, action: demo.noop}
 """
 
-# No datagrams and a poll far longer than the test: the claim loop only looks at its start
-# and when a thread frees up; what a hand-off keeps is never announced (no dispatched_at).
+# Embedded: no datagrams and a poll far longer than the test (the claim loop looks at its
+# start and when a thread frees up). Either transport: what a hand-off keeps is never
+# announced, so it has no dispatched_at.
 SLOW_LOOP = {"ATTUNE_WORKER_WAKE_PORT": "0", "ATTUNE_WORKER_POLL_SECONDS": "120"}
 
 
