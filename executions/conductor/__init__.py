@@ -1,19 +1,23 @@
 """The pure conductor: a workflow execution's decisions, with no ORM, clock or I/O.
 
 `start(definition, context)` and `advance(definition, state, event, context)` return a Step
-(runs to start, runs to cancel, inquiry waits, events, a timer, and `finished` once the
-workflow ends). `state` is JSON, saved as WorkflowExecution.state:
+(runs to start, runs to cancel, inquiry waits, with_items results to collect, events, a
+timer, and `finished` once the workflow ends). A `collect` is answered by the caller with a
+ResultsCollected event, in the same transaction. `state` is JSON, saved as WorkflowExecution.state:
 
     {"variables": {...},                      # workflow.* / vars.* / variables.*
-     "tasks": {name: {"status": pending|waiting_join|waiting_inquiry|running|succeeded|
-                                failed|timed_out|skipped|cancelled|not_run|None,
+     "tasks": {name: {"status": pending|waiting_join|waiting_inquiry|running|collecting|
+                                succeeded|failed|timed_out|skipped|cancelled|not_run|None,
                       "activation": n (latest, 1-based), "attempts": max attempt,
                       "result": latest result, "arrivals": [{task, activation}] (join),
                       "triggered_by": [...], "ancestors_of_run": {activation: ["t#n"]}
                       (only tasks on a cycle), "inquiry_id": ...,
                       "exhausted": true once over ATTUNE_MAX_TASK_ACTIVATIONS,
                       "items": {iterated, total, inputs, timeouts, attempts, statuses,
-                                results, queue, in_flight} while the activation runs,
+                                results (not iterated: [result]; iterated: None, the
+                                results are collected from the runs at the end), replaced
+                                (iterated: {index: result} the conductor replaced),
+                                queue, in_flight} while the activation runs,
                                {iterated, total, attempts, statuses} once it finished
                                | None}},
      "runs": {"task|activation|item|attempt": {"delay": s}},   # runs not yet finished
@@ -24,9 +28,11 @@ workflow ends). `state` is JSON, saved as WorkflowExecution.state:
 from .core import advance, start
 from .types import (
     CancelRequested,
+    CollectSpec,
     Context,
     Finished,
     InquiryResolved,
+    ResultsCollected,
     RunFinished,
     RunKey,
     RunSpec,
@@ -37,9 +43,11 @@ from .types import (
 
 __all__ = [
     "CancelRequested",
+    "CollectSpec",
     "Context",
     "Finished",
     "InquiryResolved",
+    "ResultsCollected",
     "RunFinished",
     "RunKey",
     "RunSpec",

@@ -14,10 +14,19 @@ from workflows.validation.language import INQUIRY_FIELDS
 
 from .finish import check_completion, fail_workflow
 from .graph import graph_of
-from .items import run_finished, start_items
+from .items import results_collected, run_finished, start_items
 from .limits import limit, variables_problem
 from .names import base_names, transition_names
-from .types import CancelRequested, Context, InquiryResolved, RunFinished, Step, Tick, WaitSpec
+from .types import (
+    CancelRequested,
+    Context,
+    InquiryResolved,
+    ResultsCollected,
+    RunFinished,
+    Step,
+    Tick,
+    WaitSpec,
+)
 
 
 class Work:
@@ -71,6 +80,8 @@ def advance(definition: dict, state: dict, event: Any, context: Context, *, own_
         run_finished(work, event)
     elif isinstance(event, InquiryResolved):
         inquiry_resolved(work, event)
+    elif isinstance(event, ResultsCollected):
+        results_collected(work, event)
     elif isinstance(event, CancelRequested):
         cancel(work, event.policy)
     elif isinstance(event, Tick):

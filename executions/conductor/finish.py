@@ -5,7 +5,7 @@ from executions.rendering import RenderError, render
 from .names import base_names
 from .types import Finished
 
-ACTIVE = {"running", "waiting_inquiry", "pending"}
+ACTIVE = {"running", "waiting_inquiry", "pending", "collecting"}
 
 
 def fail_workflow(work, message: str) -> None:

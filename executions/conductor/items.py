@@ -4,7 +4,7 @@ from executions.rendering import RenderError, render, render_condition
 
 from .limits import limit, result_problem
 from .names import base_names, transition_names
-from .types import RunFinished, RunKey, RunSpec
+from .types import CollectSpec, ResultsCollected, RunFinished, RunKey, RunSpec
 
 FAILED_LIKE = {"failed", "abandoned", "cancelled"}
 
@@ -52,7 +52,7 @@ def start_items(work, name: str) -> None:
         "timeouts": timeouts,
         "attempts": [0] * count,
         "statuses": [None] * count,
-        "results": [None] * count,
+        "results": None if elements is not None else [None],  # iterated: collected at the end
         "queue": list(range(count)),
         "in_flight": [],
     }
@@ -157,13 +157,35 @@ def run_finished(work, event: RunFinished) -> None:
         status = "cancelled"
     items["in_flight"].remove(index)
     items["statuses"][index] = status
-    items["results"][index] = result
+    if not items["iterated"]:
+        items["results"][0] = result
+    elif result is not event.result:  # replaced here (too large): the run's row does not say so
+        items.setdefault("replaced", {})[str(index)] = result
     fill_slots(work, event.task)
     if items["in_flight"] or items["queue"]:
         return
-    task["status"], task["result"] = aggregate(items)
-    task["items"] = finished_items(items)
-    work.queue.append(("finish", event.task, None))
+    if items["iterated"]:
+        task["status"] = "collecting"
+        work.step.collect.append(CollectSpec(event.task, task["activation"], items["total"]))
+        return
+    complete(work, event.task, items["results"])
+
+
+def results_collected(work, event: ResultsCollected) -> None:
+    task = work.state["tasks"].get(event.task)
+    if not task or task["status"] != "collecting" or task["activation"] != event.activation:
+        return  # stale: not the activation that asked
+    results = list(event.results)
+    for index, result in (task["items"].get("replaced") or {}).items():
+        results[int(index)] = result
+    complete(work, event.task, results)
+
+
+def complete(work, name: str, results: list) -> None:
+    task = work.task(name)
+    task["status"], task["result"] = aggregate(task["items"], results)
+    task["items"] = finished_items(task["items"])
+    work.queue.append(("finish", name, None))
 
 
 def finished_items(items: dict) -> dict:
@@ -207,7 +229,7 @@ def delay_for(retry: dict, attempt: int) -> float:
     return delay
 
 
-def aggregate(items: dict):
+def aggregate(items: dict, results: list):
     statuses = items["statuses"]
     if all(s == "succeeded" for s in statuses):
         status = "succeeded"
@@ -217,7 +239,7 @@ def aggregate(items: dict):
         status = "timed_out"
     else:
         status = "failed"
-    return status, (list(items["results"]) if items["iterated"] else items["results"][0])
+    return status, (list(results) if items["iterated"] else results[0])
 
 
 def in_flight_keys(work, retry_pending_only: bool) -> list:

@@ -89,6 +89,28 @@ class WaitSpec:
 
 
 @dataclass(frozen=True)
+class CollectSpec:
+    """A with_items activation ended: the caller answers with its runs' results.
+
+    Per-item results are not kept in the state (every advance step reads and writes the
+    state, so it must not grow with every item's result); they are on the runs already.
+    """
+
+    task: str
+    activation: int
+    total: int
+
+
+@dataclass(frozen=True)
+class ResultsCollected:
+    """The answer to a CollectSpec: each item's latest result in index order (None: never ran)."""
+
+    task: str
+    activation: int
+    results: list
+
+
+@dataclass(frozen=True)
 class Finished:
     """The workflow ended: status completed|failed|cancelled, result its result object."""
 
@@ -102,6 +124,7 @@ class Step:
     start: list = field(default_factory=list)
     cancel: list = field(default_factory=list)
     waits: list = field(default_factory=list)
+    collect: list = field(default_factory=list)
     events: list = field(default_factory=list)
     wake_at: float | None = None
     finished: Finished | None = None

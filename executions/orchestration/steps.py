@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from executions import events, lifecycle
-from executions.conductor import InquiryResolved
+from executions.conductor import InquiryResolved, ResultsCollected
 from executions.models import TERMINAL, Execution, Inquiry, InquiryStatus, Kind, Status
 
 from .runs import new_action_run, preload_actions, task_run_fields, workflow_task
@@ -40,6 +40,7 @@ def apply_step(workflow_execution, step) -> Applied:
     for key in step.cancel:
         cancel_run(execution, key, workflow_execution.cancellation_policy)
     followups = [event for wait in step.waits if (event := wait_event(execution, wait)) is not None]
+    followups += [collected_results(execution, spec) for spec in step.collect]
     if step.events:
         root = execution.root_id or execution.id
         events.record_many([(root, execution.id, "task", payload) for payload in step.events])
@@ -139,6 +140,20 @@ def start_nested(workflow_execution, spec, ref: str) -> bool:
         deadline_at=deadline,
     )
     return True
+
+
+def collected_results(execution: Execution, spec) -> ResultsCollected:
+    """Each item's latest result, in index order (None for an item that never ran): one read."""
+    results = [None] * spec.total
+    rows = (
+        Execution.objects.filter(parent_id=execution.id, task_name=spec.task, activation=spec.activation)
+        .order_by("item_index", "attempt")
+        .values_list("item_index", "result")
+    )
+    for index, result in rows:  # a later attempt overwrites an earlier one
+        if index is not None and index < spec.total:
+            results[index] = result
+    return ResultsCollected(spec.task, spec.activation, results)
 
 
 def task_run(execution: Execution, key):

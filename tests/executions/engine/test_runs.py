@@ -182,3 +182,27 @@ tasks:
     assert task_runs(execution) == [("first", 1, None, 0, "completed"), ("second", 1, None, 0, "completed")]
     first.refresh_from_db()
     assert (first.attempt, first.advanced, first.finished_seq) == (0, True, 1)  # advanced once, not re-run
+
+
+def test_s15_with_items_results_are_each_items_latest_attempt_collected_from_its_runs(flow, run_flow):
+    flow(
+        """
+tasks:
+  - name: each
+    action: core.local
+    with_items: [a, b, c]
+    concurrency: 3
+    retry: {count: 1}
+    input:
+      cmd: 'if [ "{{ item }}" = b ] && [ "$ATTUNE_ATTEMPT" = 0 ]; then exit 1; fi; echo "{{ item }}$ATTUNE_ATTEMPT"'
+output_map:
+  said: "{{ task.each | map(attribute='stdout') | list }}"
+"""
+    )
+    execution = run_flow("demo.flow")
+    assert execution.status == Status.COMPLETED, execution.result
+    assert execution.result["said"] == ["a0\n", "b1\n", "c0\n"]
+    assert sorted(run[2:4] for run in task_runs(execution)) == [(0, 0), (1, 0), (1, 1), (2, 0)]
+    # The state kept only the counts: the results were read from the runs at the end.
+    items = execution.workflow_execution.state["tasks"]["each"]["items"]
+    assert items == {"iterated": True, "total": 3, "attempts": [1, 2, 1], "statuses": ["succeeded"] * 3}
