@@ -67,25 +67,7 @@ def start_runs(workflow_execution, specs) -> bool:
     if not rows:
         return settled
     created = Execution.objects.bulk_create(rows)
-    root = execution.root_id or execution.id
-    events.record_many(
-        [
-            (
-                root,
-                run.id,
-                "status",
-                events.status_payload(
-                    id=run.id,
-                    status=run.status,
-                    action_ref=run.action_ref,
-                    parent_id=run.parent_id,
-                    task_name=run.task_name,
-                    attempt=run.attempt,
-                ),
-            )
-            for run in created
-        ]
-    )
+    events.record_status(created)
     scheduled = [
         run.id for run in created if run.status == Status.SCHEDULED and run.run_after <= timezone.now()
     ]
