@@ -113,8 +113,7 @@ class EmbeddedWorker:
             execution = self._work.get()
             close_old_connections()
             try:
-                # Stopping: what this run schedules is left to the other workers.
-                self.process.run_handing_off(execution, [] if self.stopping.is_set() else self.queues)
+                self.process.run_handing_off(execution, self._queues_to_take)
             except Exception:  # recorded by the lease: the sweeper abandons what was not finished
                 log.exception("execution %s: could not be run or recorded", execution.id)
                 connection.close()
@@ -122,6 +121,10 @@ class EmbeddedWorker:
                 close_old_connections()
                 self._idle.release()
                 self._waker.wake()  # a thread is free: claim again now, not at the next poll
+
+    def _queues_to_take(self) -> list[str]:
+        # Stopping: what a run schedules is left to the other workers.
+        return [] if self.stopping.is_set() else self.queues
 
     def _drain(self) -> None:
         running = len(self.process.runs)

@@ -1,5 +1,6 @@
 """The one Celery task: run execution N (a message says which run; the row says everything)."""
 
+from celery.worker import state as worker_state
 from django.db import close_old_connections
 
 from attune.celery import app
@@ -18,6 +19,11 @@ def run_execution(self, execution_id: int) -> None:
             # The queue this message came from is one this worker consumes: the next run of a
             # workflow on that queue is run here too, without a message.
             queue = (self.request.delivery_info or {}).get("routing_key")
-            process.run_handing_off(execution, [queue] if queue else [])
+            process.run_handing_off(execution, lambda: [queue] if queue and not shutting_down() else [])
     finally:
         close_old_connections()
+
+
+def shutting_down() -> bool:
+    # Set (to an exit code, 0 included) by the worker's shutdown signal handlers.
+    return worker_state.should_stop is not None or worker_state.should_terminate is not None

@@ -122,15 +122,16 @@ class WorkerProcess:
         with self.runs.tracking(execution.id) as cancel:
             return run_claimed(execution, self.name, cancel)
 
-    def run_handing_off(self, execution, queues: list[str]) -> None:
+    def run_handing_off(self, execution, queues) -> None:
         """Run a claimed execution, then, in this thread, the run its end scheduled and kept for
         it (transport.handing_off), and so on: a workflow's next task starts without a round
-        trip through a claim loop or a broker. A kept run that is not on one of `queues` (or
-        that someone else claimed first) is dispatched as usual instead."""
+        trip through a claim loop or a broker. `queues()` says, after each run, the queues this
+        thread may still take a run from (none once the worker is stopping); a kept run on
+        another queue, or that someone else claimed first, is dispatched as usual instead."""
         while execution is not None:
             with transport.handing_off() as kept:
                 self.run_claimed(execution)
-            execution = self._take(kept[0], queues) if kept else None
+            execution = self._take(kept[0], queues()) if kept else None
 
     def _take(self, execution_id: int, queues: list[str]):
         claimed = lifecycle.claim(execution_id, self.name, queues) if queues else None

@@ -1,6 +1,8 @@
 """A worker thread runs the next task its own run scheduled, without a round trip through a
 claim loop or a message (executions.transport.handing_off): real embedded and Celery workers."""
 
+import signal
+
 import pytest
 
 from executions import service
@@ -23,13 +25,26 @@ tasks:
 SLOW_LOOP = {"ATTUNE_WORKER_WAKE_PORT": "0", "ATTUNE_WORKER_POLL_SECONDS": "120"}
 
 
+@pytest.fixture(
+    params=[
+        pytest.param("embedded", marks=pytest.mark.worker),
+        pytest.param("celery", marks=pytest.mark.celery),
+    ]
+)
+def start_worker(request, workers):
+    """Starts one real worker of the transport this test process dispatches with."""
+    if request.param == "embedded":
+        request.getfixturevalue("embedded")
+        return lambda: workers.embedded(**SLOW_LOOP)
+    broker_url = request.getfixturevalue("celery_transport")
+    return lambda: workers.celery(broker_url)
+
+
 @pytest.mark.django_db(transaction=True)
-def test_a_chain_runs_task_after_task_in_the_thread_that_scheduled_it(
-    demo, embedded, flow, make_user, workers
-):
+def test_a_chain_runs_task_after_task_in_the_thread_that_scheduled_it(demo, start_worker, flow, make_user):
     flow(CHAIN, pack=Pack.objects.get(ref="demo"))
     execution = service.start_by_ref("demo.flow", {}, executor=make_user("runner", superuser=True))
-    worker = workers.embedded(**SLOW_LOOP)
+    worker = start_worker()
 
     def done():
         execution.refresh_from_db()
@@ -48,3 +63,32 @@ def test_a_chain_runs_task_after_task_in_the_thread_that_scheduled_it(
     # was dispatched.
     dispatched = dict(Execution.objects.filter(parent=execution).values_list("task_name", "dispatched_at"))
     assert dispatched["one"] is not None and (dispatched["two"], dispatched["three"]) == (None, None)
+
+
+SLOW_CHAIN = """
+tasks:
+  - {name: one, action: demo.sleep, input: {seconds: 1}, next: [{do: [two]}]}
+  - {name: two, action: demo.noop}
+"""
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_stopping_worker_leaves_the_next_task_to_the_others(demo, embedded, flow, make_user, workers):
+    flow(SLOW_CHAIN, pack=Pack.objects.get(ref="demo"))
+    execution = service.start_by_ref("demo.flow", {}, executor=make_user("runner", superuser=True))
+    stopping = workers.embedded(**SLOW_LOOP)
+    wait_for(
+        lambda: Execution.objects.filter(task_name="one", status=Status.RUNNING).exists(), 10, "one to run"
+    )
+
+    stopping.signal(signal.SIGTERM)  # it finishes `one` (within its grace) and takes nothing more
+    wait_for(lambda: stopping.proc.poll() is not None, 15, "the worker to stop")
+    two = Execution.objects.get(parent=execution, task_name="two")
+    assert (two.status, two.worker) == (Status.SCHEDULED, "")
+    assert Execution.objects.get(task_name="one").status == Status.COMPLETED
+
+    other = workers.embedded()
+    wait_for(lambda: Execution.objects.get(id=execution.id).is_terminal, 15, "the workflow to finish")
+    two.refresh_from_db()
+    assert two.status == Status.COMPLETED and f":{other.pid}:" in two.worker
