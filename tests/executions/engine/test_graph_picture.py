@@ -4,7 +4,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from executions.models import Execution
+from executions import service
+from executions.models import Execution, Kind, WorkflowExecution
 from tests.conftest import assert_error, client_for
 from workflows.models import Workflow
 
@@ -107,13 +108,9 @@ def test_it_draws_the_definition_the_execution_snapshotted(mixed_run, api_client
     assert set(task_nodes(picture(api_client))) == {"renamed"}
 
 
-def test_a_task_not_started_yet_is_pending(flow, run_flow, api_client):
-    from executions.models import WorkflowExecution
-
-    flow(MIXED)
-    execution = run_flow("demo.flow")
-    WorkflowExecution.objects.filter(pk=execution.id).update(state={"tasks": {}})
-    nodes = task_nodes(picture(api_client, execution=execution.id))
+def test_a_task_not_started_yet_is_pending(mixed_run, api_client):
+    WorkflowExecution.objects.filter(pk=mixed_run.id).update(state={"tasks": {}})
+    nodes = task_nodes(picture(api_client, execution=mixed_run.id))
     assert state_classes(nodes) == {name: ["state-pending"] for name in STATES}
 
 
@@ -139,10 +136,8 @@ def test_a_task_run_is_not_a_workflow_execution_a_404(mixed_run, api_client):
 
 
 def test_an_action_execution_is_a_404(mixed_run, api_client):
-    from executions import service
-
     action_run = service.start_by_ref("core.noop", {})
-    assert action_run.kind == "action"
+    assert action_run.kind == Kind.ACTION
     assert_error(picture(api_client, execution=action_run.id), 404, "NOT_FOUND")
 
 
