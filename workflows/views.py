@@ -10,6 +10,7 @@ from attune import schema
 from attune.api import data_response
 from attune.viewsets import EnvelopeModelViewSet, PackContentsListView
 from packs.models import Pack
+from workflows.execution_picture import ID_SCHEMA, execution_id, execution_picture
 from workflows.filters import WorkflowFilter
 from workflows.language_views import GRAPH
 from workflows.models import Workflow
@@ -138,17 +139,38 @@ class WorkflowViewSet(EnvelopeModelViewSet):
     @extend_schema(
         operation_id="get_workflow_graph_picture",
         summary="The workflow's task graph as an SVG picture",
-        parameters=[REF],
+        description=(
+            "With `execution`, the graph of that workflow execution as it ran: drawn from the "
+            "definition it snapshotted at start, each task node coloured by its state (class "
+            "`state-<status>`, the statuses of `/executions/{id}/tasks`), with a legend and the "
+            "attempts and items counts when above one."
+        ),
+        parameters=[
+            REF,
+            OpenApiParameter(
+                "execution",
+                ID_SCHEMA,
+                description="A workflow execution of this workflow: colour the tasks by their state in it.",
+            ),
+        ],
         responses={
             (200, "image/svg+xml"): OpenApiResponse(OpenApiTypes.STR, description="An SVG document."),
-            404: schema.NOT_FOUND,
+            400: schema.error("`execution` is not an integer from 1 (code VALIDATION_ERROR)."),
+            404: schema.error(
+                "No workflow with this ref, or `execution` names no execution of it (an unknown id, "
+                "another workflow's execution, an action or task run)."
+            ),
             401: schema.UNAUTHORIZED,
         },
     )
     @action(detail=True, methods=["get"], url_path="graph.svg", url_name="graph-svg")
     def graph_picture(self, request, ref=None):
         workflow = self.get_object()
-        picture = graph_svg(describe_graph(workflow.definition), workflow.ref)
+        raw = request.query_params.get("execution")
+        if raw is None:
+            picture = graph_svg(describe_graph(workflow.definition), workflow.ref)
+        else:
+            picture = execution_picture(workflow.ref, execution_id(raw))
         return HttpResponse(picture, content_type="image/svg+xml")
 
 
