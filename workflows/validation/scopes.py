@@ -24,11 +24,13 @@ class Finished:
 
     before: Container = field(default_factory=frozenset)
     also: str | None = None
-    # Each nested task's enclosing `parallel` groups: once a group has finished, each of its
-    # tasks has finished or will never run (then it is undefined, which templates allow for).
+    # Each nested task's enclosing `parallel` groups, innermost last (enclosing_groups).
     groups: dict = field(default_factory=dict)
 
     def __contains__(self, name) -> bool:
+        # `name` has finished when it, or a group it is nested in at any depth, has: the engine
+        # finishes a group only once none of its tasks runs or waits (S35, maybe_finish_group in
+        # executions/conductor/groups.py), so each nested task has finished or will never run.
         return any(
             candidate == self.also or candidate in self.before
             for candidate in (name, *self.groups.get(name, ()))
@@ -60,6 +62,13 @@ def task_names(tasks, *, waiting: bool = False) -> set[str]:
 
 
 def enclosing_groups(tasks, outer: tuple) -> dict[str, tuple]:
+    """Each nested task's `parallel` groups, outermost first; top-level tasks are left out.
+
+    Built here rather than taken from the conductor's Graph (its `parent` is the same
+    relation, one level at a time): importing the engine package would import the renderer
+    and make the validator and the conductor import each other (the conductor already
+    imports the validator's language definitions).
+    """
     found = {}
     for task in tasks if isinstance(tasks, list) else ():
         if isinstance(task, dict) and isinstance(task.get("name"), str):
