@@ -129,6 +129,7 @@ def test_a_workflow_without_parameters_runs_from_an_empty_post(admin_browser, ma
         ({"ratio": "half"}, "ratio", "Enter a number."),
         ({"tags": '["x",'}, "tags", "Not valid JSON: line 1, column 6: Expecting value."),
         ({"tags": '{"x": 1}'}, "tags", "{&#x27;x&#x27;: 1} is not of type &#x27;array&#x27;."),
+        ({"tags": '["x", 7]'}, "tags", "1: 7 is not of type &#x27;string&#x27;."),
         ({"extra": "{\n  'k': 1}"}, "extra", "Not valid JSON: line 2, column 3: Expecting property name"),
         ({"mode": '"reckless"'}, "mode", "Select a valid choice."),
     ],
@@ -185,3 +186,42 @@ def test_a_user_with_both_permissions_runs_it(make_user, workflow):
 
 def test_an_unknown_workflow_is_a_404(admin_browser):
     assert admin_browser.get("/admin/workflows/workflow/999999/run/").status_code == 404
+
+
+JSON_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "count": {"type": ["integer", "null"], "enum": [1, 2, 3], "default": 2},
+        "password": {"type": "string", "writeOnly": True, "default": "s3cret-default"},
+        "anything": {"description": "No type: any JSON value."},
+    },
+    "required": ["anything"],
+}
+
+
+def test_a_json_schema_param_schema_builds_the_same_kinds_of_field(admin_browser, make_workflow):
+    flow = make_workflow("demo.json_schema", param_schema=JSON_SCHEMA)
+    page = admin_browser.get(run_url(flow)).content.decode()
+    fields = inputs(page)
+    fields.pop("csrfmiddlewaretoken")
+    assert fields == {"count": "select", "password": "password", "anything": "textarea"}
+    assert '<option value="2" selected>2</option>' in page
+    assert "s3cret-default" not in page  # a secret's default is not shown either
+    assert re.search(r'<textarea name="anything"[^>]*required', page)
+
+
+def test_enum_values_come_back_as_json_and_a_blank_secret_takes_its_default(admin_browser, make_workflow):
+    flow = make_workflow("demo.json_schema", param_schema=JSON_SCHEMA)
+    response = admin_browser.post(run_url(flow), {"count": "3", "password": "", "anything": '"text"'})
+    assert response.status_code == 302
+    execution = Execution.objects.get(parent=None)
+    assert execution.input == {"count": 3, "password": "s3cret-default", "anything": "text"}
+    assert execution.config["password"] == "********"
+
+
+def test_a_required_untyped_value_left_empty_is_the_services_error(admin_browser, make_workflow):
+    flow = make_workflow("demo.json_schema", param_schema=JSON_SCHEMA)
+    response = admin_browser.post(run_url(flow), {"count": "", "anything": ""})
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"anything": ["This parameter is required."]}
+    assert not Execution.objects.exists()
