@@ -149,13 +149,13 @@ class ExecutionAdmin(admin.ModelAdmin):
         return [run, *super().get_urls()]
 
     def changelist_view(self, request, extra_context=None):
-        if request.user.has_perm("executions.add_execution"):
+        if service.may_execute(request.user):
             extra_context = {**(extra_context or {}), "run_url": reverse("admin:executions_execution_run")}
         return super().changelist_view(request, extra_context)
 
     def run_view(self, request):
         """Run an action: the same checks as `POST /executions/execute`, as this user."""
-        if not request.user.has_perm("executions.add_execution"):
+        if not service.may_execute(request.user):
             raise PermissionDenied
         form = RunActionForm(request.POST or None)
         if request.method == "POST" and form.is_valid():

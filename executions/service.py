@@ -20,6 +20,8 @@ from executions.parameters import ParametersInvalid, resolve_parameters
 from executions.redaction import redact
 from executions.transport import dispatch_on_commit
 
+# Starting any run (the API's execute, the admin's run forms); core.local needs the second too.
+EXECUTE_PERMISSION = "executions.add_execution"
 LOCAL_COMMAND_PERMISSION = "executions.run_local_command"
 MAX_RETRIES = 10
 MAX_TIMEOUT_SECONDS = 7 * 24 * 3600
@@ -115,6 +117,10 @@ def needs_local_permission(action: Action) -> bool:
     return action.entry_point == "local" and (
         action.runner_type == Action.RunnerType.BUILTIN or action.pack.ref == "core"
     )
+
+
+def may_execute(user) -> bool:
+    return bool(user and user.has_perm(EXECUTE_PERMISSION))
 
 
 def check_runnable(action: Action, executor) -> None:

@@ -108,7 +108,7 @@ class ExecutionViewSet(ValuesListMixin, viewsets.GenericViewSet):
         "stats": [],
         "tasks": [],
         "logs": [],
-        "execute": ["executions.add_execution"],
+        "execute": [service.EXECUTE_PERMISSION],
         "cancel": ["executions.change_execution"],
         "reschedule": ["executions.change_execution"],
     }

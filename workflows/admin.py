@@ -1,6 +1,12 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import F
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
@@ -8,8 +14,10 @@ from actions.companions import follow_enabled, follow_workflow
 from attune.admin_forms import PrettyJSONField, TagsFormField
 from attune.admin_guard import RevisionGuardedAdmin, RevisionGuardedForm
 from attune.yamlio import YamlError, load_yaml
+from executions import service
 from workflows.models import Workflow
 from workflows.picture import graph_svg
+from workflows.run_form import RunWorkflowForm, start_from_form
 from workflows.validation import check_definition, describe_graph
 
 
@@ -96,3 +104,38 @@ class WorkflowAdmin(RevisionGuardedAdmin):
         count = queryset.update(enabled=enabled, revision=F("revision") + 1, updated=timezone.now())
         state = "enabled" if enabled else "disabled"
         self.message_user(request, f"{count} workflow(s) {state}.", messages.SUCCESS)
+
+    def get_urls(self):
+        run = path(
+            "<path:object_id>/run/", self.admin_site.admin_view(self.run_view), name="workflows_workflow_run"
+        )
+        return [run, *super().get_urls()]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if service.may_execute(request.user):
+            run_url = reverse("admin:workflows_workflow_run", args=[object_id])
+            extra_context = {**(extra_context or {}), "run_url": run_url}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def run_view(self, request, object_id):
+        """Run the workflow as this user: the API's execute permission and checks."""
+        workflow = self.get_object(request, unquote(object_id))
+        if not service.may_execute(request.user) or not self.has_view_or_change_permission(request, workflow):
+            raise PermissionDenied
+        if workflow is None:
+            raise Http404(f"No workflow with id {object_id}")
+        data = request.POST if request.method == "POST" else None  # an empty POST is still a run
+        form = RunWorkflowForm(workflow.param_schema, data)
+        if form.is_valid():
+            execution = start_from_form(form, workflow, request.user)
+            if execution is not None:
+                self.message_user(request, f"Started execution {execution.id}", messages.SUCCESS)
+                return redirect("admin:executions_execution_change", execution.id)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Run {workflow.ref}",
+            "form": form,
+            "opts": self.opts,
+            "original": workflow,
+        }
+        return TemplateResponse(request, "admin/workflows/workflow/run.html", context)
