@@ -43,24 +43,27 @@ def status_changed(execution_ids) -> None:
 def record_status(executions) -> None:
     """A `status` event for each of `executions` as loaded (one INSERT, no SELECT): for
     callers that hold the rows they just changed."""
-    record_many(
-        [
-            (
-                execution.root_id or execution.id,
-                execution.id,
-                "status",
-                status_payload(
-                    id=execution.id,
-                    status=execution.status,
-                    action_ref=execution.action_ref,
-                    parent_id=execution.parent_id,
-                    task_name=execution.task_name,
-                    attempt=execution.attempt,
-                ),
-            )
-            for execution in sorted(executions, key=lambda execution: execution.id)
-        ]
-    )
+    record_many(status_rows(executions))
+
+
+def status_rows(executions) -> list[tuple[int, int, str, dict]]:
+    """The `status` events of `executions` as loaded, for record_many."""
+    return [
+        (
+            execution.root_id or execution.id,
+            execution.id,
+            "status",
+            status_payload(
+                id=execution.id,
+                status=execution.status,
+                action_ref=execution.action_ref,
+                parent_id=execution.parent_id,
+                task_name=execution.task_name,
+                attempt=execution.attempt,
+            ),
+        )
+        for execution in sorted(executions, key=lambda execution: execution.id)
+    ]
 
 
 def status_payload(*, id, status, action_ref, parent_id, task_name, attempt, **_) -> dict:

@@ -36,14 +36,17 @@ def apply_step(workflow_execution, step) -> Applied:
     workflow_execution.wake_at = (
         datetime.datetime.fromtimestamp(step.wake_at, tz=datetime.UTC) if step.wake_at else None
     )
-    settled = start_runs(workflow_execution, step.start) or bool(step.cancel)
+    settled, created = start_runs(workflow_execution, step.start)
+    # One INSERT for the step's events: what happened to tasks, then the runs it created.
+    root = execution.root_id or execution.id
+    events.record_many(
+        [(root, execution.id, "task", payload) for payload in step.events] + events.status_rows(created)
+    )
+    settled = settled or bool(step.cancel)
     for key in step.cancel:
         cancel_run(execution, key, workflow_execution.cancellation_policy)
     followups = [event for wait in step.waits if (event := wait_event(execution, wait)) is not None]
     followups += [collected_results(execution, spec) for spec in step.collect]
-    if step.events:
-        root = execution.root_id or execution.id
-        events.record_many([(root, execution.id, "task", payload) for payload in step.events])
     if step.finished:
         finish_workflow(workflow_execution, step.finished)
     workflow_execution.save(
@@ -52,8 +55,9 @@ def apply_step(workflow_execution, step) -> Applied:
     return Applied(followups, settled)
 
 
-def start_runs(workflow_execution, specs) -> bool:
-    """Create the runs of `specs`; whether any of them was created already finished."""
+def start_runs(workflow_execution, specs) -> tuple[bool, list]:
+    """Create the runs of `specs` (their status events are the caller's to record); whether
+    any of them was created already finished, and the action runs created."""
     execution = workflow_execution.execution
     actions = preload_actions(specs)
     rows, settled = [], False
@@ -65,16 +69,15 @@ def start_runs(workflow_execution, specs) -> bool:
         else:
             rows.append(new_action_run(execution, spec, actions))
     if not rows:
-        return settled
+        return settled, []
     created = Execution.objects.bulk_create(rows)
-    events.record_status(created)
     scheduled = [
         run.id for run in created if run.status == Status.SCHEDULED and run.run_after <= timezone.now()
     ]
     from executions.transport import dispatch_on_commit
 
     dispatch_on_commit(scheduled)
-    return settled or any(run.status in TERMINAL for run in created)
+    return settled or any(run.status in TERMINAL for run in created), created
 
 
 def start_nested(workflow_execution, spec, ref: str) -> bool:
