@@ -83,6 +83,30 @@ def test_secret_key_given_with_debug_off_starts():
     assert run_settings(DJANGO_DEBUG="false", DJANGO_SECRET_KEY="s" * 50).returncode == 0
 
 
+def run_manage(*argv, **env):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "ATTUNE_"))}
+    return subprocess.run(  # noqa: S603 (our own manage.py, fixed arguments)
+        [sys.executable, "manage.py", *argv],
+        cwd=ROOT,
+        env={**clean, "DJANGO_DEBUG": "false", **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_a_command_that_signs_nothing_runs_without_a_secret_key():
+    result = run_manage("makemigrations", "--check", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
+
+
+def test_any_other_command_still_needs_the_secret_key():
+    result = run_manage("migrate", "--plan")
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is required" in result.stderr
+
+
 def test_invalid_debug_value_stops_the_process():
     result = run_settings(DJANGO_DEBUG="maybe", DJANGO_SECRET_KEY="s" * 50)
     assert result.returncode != 0
