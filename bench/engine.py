@@ -23,7 +23,6 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -31,12 +30,11 @@ sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from bench.executions import (  # noqa: E402 (the path above first)
     celery_workers,
-    configure_environment,
     embedded_workers,
     fail,
     floor_round_trip,
     migrate_and_seed,
-    start_redis,
+    run_benchmark,
 )
 
 SECTIONS = ["statements", "chain", "items", "flows", "celery"]
@@ -215,51 +213,40 @@ def concurrent_flows(flows: int, tasks: int) -> None:
           f"{duplicates} duplicate runs", flush=True)  # fmt: skip
 
 
-def benchmark(args, workdir: Path) -> None:
-    redis, redis_url = start_redis(workdir)
-    children = []
-    try:
-        configure_environment(workdir, args, redis_url)
-        migrate_and_seed()
-        from django.conf import settings
-        from django.db import connection
+def benchmark(args, workdir: Path, redis_url: str, children: list) -> None:
+    migrate_and_seed()
+    from django.conf import settings
+    from django.db import connection
 
-        print(f"DB {connection.vendor}; {args.workers} workers x {args.concurrency} threads", flush=True)
-        children += celery_workers(workdir, args, "bench.celery_floor", "floor", 1)
-        for _ in range(5):
-            floor_round_trip()
-        floor_ms = statistics.median(floor_round_trip() * 1000 for _ in range(50))
-        print(f"floor: raw Celery no-op round trip {floor_ms:.2f} ms", flush=True)
-        if "statements" in args.only:
-            items_statements(args.items, args.item_concurrency)
-        embedded = embedded_workers(workdir, args)
-        children += embedded
-        if "items" in args.only:  # first: the workers' peak memory is then this section's
-            items_run(items_workflow(args.items, args.item_concurrency), args.items, embedded)
-        if "chain" in args.only:
-            chain = chain_workflow("bench.chain_embedded", args.chain)
-            chain_overhead("embedded", chain, args.chain, floor_ms)
-        if "flows" in args.only:
-            concurrent_flows(args.flows, args.flow_tasks)
-        for worker in embedded:
-            worker.stop()
-        if "celery" not in args.only:
-            return
-        # The Celery workers dispatch the next task themselves: they must not use the embedded transport.
-        settings.ATTUNE_ENGINE_TRANSPORT = os.environ["ATTUNE_ENGINE_TRANSPORT"] = "celery"
-        children += celery_workers(workdir, args, "attune", "attune.run", args.workers)
-        chain_overhead("celery", chain_workflow("bench.chain_celery", args.chain), args.chain, floor_ms)
-    finally:
-        for child in children:
-            child.stop()
-        redis.terminate()
-        redis.wait()
+    print(f"DB {connection.vendor}; {args.workers} workers x {args.concurrency} threads", flush=True)
+    children += celery_workers(workdir, args, "bench.celery_floor", "floor", 1)
+    for _ in range(5):
+        floor_round_trip()
+    floor_ms = statistics.median(floor_round_trip() * 1000 for _ in range(50))
+    print(f"floor: raw Celery no-op round trip {floor_ms:.2f} ms", flush=True)
+    if "statements" in args.only:
+        items_statements(args.items, args.item_concurrency)
+    embedded = embedded_workers(workdir, args)
+    children += embedded
+    if "items" in args.only:  # first: the workers' peak memory is then this section's
+        items_run(items_workflow(args.items, args.item_concurrency), args.items, embedded)
+    if "chain" in args.only:
+        chain = chain_workflow("bench.chain_embedded", args.chain)
+        chain_overhead("embedded", chain, args.chain, floor_ms)
+    if "flows" in args.only:
+        concurrent_flows(args.flows, args.flow_tasks)
+    for worker in embedded:
+        worker.stop()
+    if "celery" not in args.only:
+        return
+    # The Celery workers dispatch the next task themselves: they must not use the embedded transport.
+    settings.ATTUNE_ENGINE_TRANSPORT = os.environ["ATTUNE_ENGINE_TRANSPORT"] = "celery"
+    children += celery_workers(workdir, args, "attune", "attune.run", args.workers)
+    chain_overhead("celery", chain_workflow("bench.chain_celery", args.chain), args.chain, floor_ms)
 
 
 def main() -> None:
-    args = parse_args()
-    with tempfile.TemporaryDirectory(prefix="attune-bench-engine-") as workdir:
-        benchmark(args, Path(workdir))
+    run_benchmark("attune-bench-engine-", parse_args(), benchmark)
 
 
 if __name__ == "__main__":

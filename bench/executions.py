@@ -321,46 +321,52 @@ def subprocess_overhead(workdir: Path, spawns: int) -> None:
 # --- the run -----------------------------------------------------------------------------
 
 
-def benchmark(args: argparse.Namespace, workdir: Path) -> None:
-    redis, redis_url = start_redis(workdir)
-    children: list[Child] = []
-    try:
-        configure_environment(workdir, args, redis_url)
-        action = migrate_and_seed()
-        from django.conf import settings
-        from django.db import connection
+def benchmark(args: argparse.Namespace, workdir: Path, redis_url: str, children: list) -> None:
+    action = migrate_and_seed()
+    from django.conf import settings
+    from django.db import connection
 
-        print(f"Python {sys.version.split()[0]}, DB {connection.vendor}, Redis on {redis_url}, CPUs {os.cpu_count()}; "
-              f"{args.workers} workers x {args.concurrency} threads per transport")  # fmt: skip
-        children += celery_workers(workdir, args, "bench.celery_floor", "floor", 1)
+    print(f"Python {sys.version.split()[0]}, DB {connection.vendor}, Redis on {redis_url}, CPUs {os.cpu_count()}; "
+          f"{args.workers} workers x {args.concurrency} threads per transport")  # fmt: skip
+    children += celery_workers(workdir, args, "bench.celery_floor", "floor", 1)
 
-        embedded = embedded_workers(workdir, args)
-        children += embedded
-        print(f"== embedded (poll {settings.ATTUNE_WORKER_POLL_SECONDS:g} s)", flush=True)
-        compare_round_trips("embedded", action, args)
-        burst("embedded", action, embedded, args.burst)
-        for worker in embedded:
-            worker.stop()  # they would claim the Celery runs from the table too
+    embedded = embedded_workers(workdir, args)
+    children += embedded
+    print(f"== embedded (poll {settings.ATTUNE_WORKER_POLL_SECONDS:g} s)", flush=True)
+    compare_round_trips("embedded", action, args)
+    burst("embedded", action, embedded, args.burst)
+    for worker in embedded:
+        worker.stop()  # they would claim the Celery runs from the table too
 
-        settings.ATTUNE_ENGINE_TRANSPORT = "celery"
-        distributed = celery_workers(workdir, args, "attune", "attune.run", args.workers)
-        children += distributed
-        print("== celery", flush=True)
-        compare_round_trips("celery", action, args)
-        burst("celery", action, distributed, args.burst)
+    settings.ATTUNE_ENGINE_TRANSPORT = "celery"
+    distributed = celery_workers(workdir, args, "attune", "attune.run", args.workers)
+    children += distributed
+    print("== celery", flush=True)
+    compare_round_trips("celery", action, args)
+    burst("celery", action, distributed, args.burst)
 
-        subprocess_overhead(workdir, args.spawns)
-    finally:
-        for child in children:
-            child.stop()
-        redis.terminate()
-        redis.wait()
+    subprocess_overhead(workdir, args.spawns)
+
+
+def run_benchmark(prefix: str, args: argparse.Namespace, benchmark) -> None:
+    """`benchmark(args, workdir, redis_url, children)` in a throwaway directory with its own
+    Redis and environment; every child process it appends to `children` is stopped after."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as name:
+        workdir = Path(name)
+        redis, redis_url = start_redis(workdir)
+        children: list[Child] = []
+        try:
+            configure_environment(workdir, args, redis_url)
+            benchmark(args, workdir, redis_url, children)
+        finally:
+            for child in children:
+                child.stop()
+            redis.terminate()
+            redis.wait()
 
 
 def main() -> None:
-    args = parse_args()
-    with tempfile.TemporaryDirectory(prefix="attune-bench-") as workdir:
-        benchmark(args, Path(workdir))
+    run_benchmark("attune-bench-", parse_args(), benchmark)
 
 
 if __name__ == "__main__":
