@@ -29,14 +29,10 @@ def status_changed(execution_ids) -> None:
     ids = list(execution_ids)
     if not ids:
         return
-    rows = Execution.objects.filter(id__in=ids).values(
-        "id", "root_id", "parent_id", "status", "action_ref", "task_name", "attempt"
-    )
-    record_many(
-        [
-            (row["root_id"] or row["id"], row["id"], "status", status_payload(**row))
-            for row in sorted(rows, key=lambda row: row["id"])
-        ]
+    record_status(
+        Execution.objects.filter(id__in=ids).only(
+            "id", "root_id", "parent_id", "status", "action_ref", "task_name", "attempt"
+        )
     )
 
 
@@ -66,7 +62,7 @@ def status_rows(executions) -> list[tuple[int, int, str, dict]]:
     ]
 
 
-def status_payload(*, id, status, action_ref, parent_id, task_name, attempt, **_) -> dict:
+def status_payload(*, id, status, action_ref, parent_id, task_name, attempt) -> dict:
     """A `status` event's payload: what the stream and `run_workflow --wait` read."""
     return {
         "id": id,
