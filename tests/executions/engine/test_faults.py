@@ -46,49 +46,6 @@ tasks:
 REPAIR = {"ATTUNE_ADVANCE_REPAIR_AFTER": "1"}
 
 
-class Embedded:
-    """Embedded workers: each one sweeps (abandoned leases, retries, stalled advances)."""
-
-    def __init__(self, workers):
-        self.workers = workers
-
-    def worker(self, **options):
-        return self.workers.embedded(**options)
-
-    def take_over(self, **env):
-        """A fresh worker, the one that recovers the dead one's work."""
-        return self.workers.embedded(**env)
-
-
-class Celery:
-    """Celery workers over Redis; `attune_scheduler` is the only sweeper."""
-
-    def __init__(self, workers, broker_url):
-        self.workers = workers
-        self.broker_url = broker_url
-
-    def worker(self, **options):
-        return self.workers.celery(self.broker_url, **options)
-
-    def take_over(self, **env):
-        self.workers.scheduler(self.broker_url, **env)
-        return self.workers.celery(self.broker_url, **env)
-
-
-@pytest.fixture(
-    params=[
-        pytest.param("embedded", marks=pytest.mark.worker),
-        pytest.param("celery", marks=pytest.mark.celery),
-    ]
-)
-def fleet(request, workers):
-    """Real workers of one transport; this process starts workflows through it."""
-    if request.param == "embedded":
-        request.getfixturevalue("embedded")
-        return Embedded(workers)
-    return Celery(workers, request.getfixturevalue("celery_transport"))
-
-
 @pytest.fixture
 def ran(tmp_path) -> Path:
     return tmp_path / "ran.txt"

@@ -19,32 +19,17 @@ tasks:
   - {name: three, action: demo.noop}
 """
 
-# Embedded: no datagrams and a poll far longer than the test (the claim loop looks at its
+# Embedded (Celery workers ignore both): no datagrams and a poll far longer than the test (the claim loop looks at its
 # start and when a thread frees up). Either transport: what a hand-off keeps is never
 # announced, so it has no dispatched_at.
 SLOW_LOOP = {"ATTUNE_WORKER_WAKE_PORT": "0", "ATTUNE_WORKER_POLL_SECONDS": "120"}
 
 
-@pytest.fixture(
-    params=[
-        pytest.param("embedded", marks=pytest.mark.worker),
-        pytest.param("celery", marks=pytest.mark.celery),
-    ]
-)
-def start_worker(request, workers):
-    """Starts one real worker of the transport this test process dispatches with."""
-    if request.param == "embedded":
-        request.getfixturevalue("embedded")
-        return lambda: workers.embedded(**SLOW_LOOP)
-    broker_url = request.getfixturevalue("celery_transport")
-    return lambda: workers.celery(broker_url)
-
-
 @pytest.mark.django_db(transaction=True)
-def test_a_chain_runs_task_after_task_in_the_thread_that_scheduled_it(demo, start_worker, flow, make_user):
+def test_a_chain_runs_task_after_task_in_the_thread_that_scheduled_it(demo, fleet, flow, make_user):
     flow(CHAIN, pack=Pack.objects.get(ref="demo"))
     execution = service.start_by_ref("demo.flow", {}, executor=make_user("runner", superuser=True))
-    worker = start_worker()
+    worker = fleet.worker(**SLOW_LOOP)
 
     def done():
         execution.refresh_from_db()
