@@ -44,22 +44,20 @@ def record_status(executions) -> None:
 
 def status_rows(executions) -> list[tuple[int, int, str, dict]]:
     """The `status` events of `executions` as loaded, for record_many."""
-    return [
-        (
-            execution.root_id or execution.id,
-            execution.id,
-            "status",
-            status_payload(
-                id=execution.id,
-                status=execution.status,
-                action_ref=execution.action_ref,
-                parent_id=execution.parent_id,
-                task_name=execution.task_name,
-                attempt=execution.attempt,
-            ),
-        )
-        for execution in sorted(executions, key=lambda execution: execution.id)
-    ]
+    return [status_row(execution) for execution in sorted(executions, key=lambda execution: execution.id)]
+
+
+def status_row(execution, status: str | None = None) -> tuple[int, int, str, dict]:
+    """The `status` event of `execution` (in `status`, when given, instead of its own)."""
+    payload = status_payload(
+        id=execution.id,
+        status=status or execution.status,
+        action_ref=execution.action_ref,
+        parent_id=execution.parent_id,
+        task_name=execution.task_name,
+        attempt=execution.attempt,
+    )
+    return (execution.root_id or execution.id, execution.id, "status", payload)
 
 
 def status_payload(*, id, status, action_ref, parent_id, task_name, attempt) -> dict:

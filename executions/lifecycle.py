@@ -18,7 +18,7 @@ class AlreadyFinished(Exception):
     """The execution reached a terminal status; it cannot be cancelled or changed."""
 
 
-def _lease_fields(worker: str, now) -> dict:
+def lease_fields(worker: str, now) -> dict:
     return {
         "status": Status.RUNNING,
         "worker": worker,
@@ -41,7 +41,7 @@ def claim(execution_id: int, worker: str, queues: list[str] | None = None) -> Ex
         due = Execution.objects.filter(id=execution_id, status=Status.SCHEDULED, run_after__lte=now)
         if queues is not None:
             due = due.filter(queue__in=queues)
-        claimed = due.update(**_lease_fields(worker, now))
+        claimed = due.update(**lease_fields(worker, now))
         if not claimed:
             return None
         execution = _with_action().get(id=execution_id)
@@ -71,7 +71,7 @@ def claim_due(worker: str, queues: list[str], limit: int) -> list[Execution]:
         ids = list(due.order_by("run_after", "id").values_list("id", flat=True)[:limit])
         if not ids:
             return []
-        Execution.objects.filter(id__in=ids, status=Status.SCHEDULED).update(**_lease_fields(worker, now))
+        Execution.objects.filter(id__in=ids, status=Status.SCHEDULED).update(**lease_fields(worker, now))
         # Only the rows this claim set (same worker, same instant) are ours.
         mine = list(
             _with_action().filter(id__in=ids, worker=worker, started_at=now).order_by("run_after", "id")

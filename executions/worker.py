@@ -123,21 +123,15 @@ class WorkerProcess:
             return run_claimed(execution, self.name, cancel)
 
     def run_handing_off(self, execution, queues) -> None:
-        """Run a claimed execution, then, in this thread, the run its end scheduled and kept for
-        it (transport.handing_off), and so on: a workflow's next task starts without a round
-        trip through a claim loop or a broker. `queues()` says, after each run, the queues this
-        thread may still take a run from (none once the worker is stopping); a kept run on
-        another queue, or that someone else claimed first, is dispatched as usual instead."""
+        """Run a claimed execution, then, in this thread, the run its end scheduled and claimed
+        for it (transport.HandOff), and so on: a workflow's next task starts without a claim
+        or a round trip through a claim loop or a broker. `queues()` says, when the next run
+        is created, the queues this thread may take it from (none once the worker is
+        stopping); a run on another queue is announced as usual instead."""
         while execution is not None:
-            with transport.handing_off() as kept:
+            with transport.handing_off(self.name, queues) as handoff:
                 self.run_claimed(execution)
-            execution = self._take(kept[0], queues()) if kept else None
-
-    def _take(self, execution_id: int, queues: list[str]):
-        claimed = lifecycle.claim(execution_id, self.name, queues) if queues else None
-        if claimed is None:
-            transport.dispatch([execution_id])
-        return claimed
+            execution = handoff.next
 
     def beat(self) -> set[int]:
         """Renew the leases now; stop the runs that were cancelled or are no longer ours."""

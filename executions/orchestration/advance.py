@@ -49,7 +49,8 @@ def locked(execution_id: int):
     rows = WorkflowExecution.objects.select_related("execution")
     if connection.features.has_select_for_update:
         rows = rows.select_for_update(of=("self",))
-    return rows.filter(pk=execution_id).first()
+    # Not .first(): its ORDER BY costs a compilation and a sort for a primary-key lookup.
+    return next(iter(rows.filter(pk=execution_id)), None)
 
 
 def step_once(execution_id: int, event=None) -> bool:

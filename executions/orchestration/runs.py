@@ -108,4 +108,6 @@ def preload_actions(specs) -> dict:
     refs = {spec.ref for spec in specs if spec.kind == "action" and spec.ref}
     if not refs:
         return {}
-    return {action.ref: action for action in Action.objects.select_related("pack").filter(ref__in=refs)}
+    return {
+        action.ref: action for action in Action.objects.select_related("pack").filter(ref__in=refs).order_by()
+    }

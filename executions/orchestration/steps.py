@@ -12,7 +12,7 @@ from typing import NamedTuple
 from django.db import transaction
 from django.utils import timezone
 
-from executions import events, lifecycle
+from executions import events, lifecycle, transport
 from executions.conductor import InquiryResolved, ResultsCollected
 from executions.models import TERMINAL, Execution, Inquiry, InquiryStatus, Kind, Status
 
@@ -36,12 +36,10 @@ def apply_step(workflow_execution, step) -> Applied:
     workflow_execution.wake_at = (
         datetime.datetime.fromtimestamp(step.wake_at, tz=datetime.UTC) if step.wake_at else None
     )
-    settled, created = start_runs(workflow_execution, step.start)
+    settled, announced = start_runs(workflow_execution, step.start)
     # One INSERT for the step's events: what happened to tasks, then the runs it created.
     root = execution.root_id or execution.id
-    events.record_many(
-        [(root, execution.id, "task", payload) for payload in step.events] + events.status_rows(created)
-    )
+    events.record_many([(root, execution.id, "task", payload) for payload in step.events] + announced)
     settled = settled or bool(step.cancel)
     for key in step.cancel:
         cancel_run(execution, key, workflow_execution.cancellation_policy)
@@ -56,8 +54,8 @@ def apply_step(workflow_execution, step) -> Applied:
 
 
 def start_runs(workflow_execution, specs) -> tuple[bool, list]:
-    """Create the runs of `specs` (their status events are the caller's to record); whether
-    any of them was created already finished, and the action runs created."""
+    """Create the runs of `specs`; whether any of them was created already finished, and the
+    status events of the action runs created (for the caller's one INSERT)."""
     execution = workflow_execution.execution
     actions = preload_actions(specs)
     rows, settled = [], False
@@ -70,14 +68,18 @@ def start_runs(workflow_execution, specs) -> tuple[bool, list]:
             rows.append(new_action_run(execution, spec, actions))
     if not rows:
         return settled, []
+    handoff = transport.current_handoff()
+    handed_off = handoff.claim(rows) if handoff else None
     created = Execution.objects.bulk_create(rows)
-    scheduled = [
-        run.id for run in created if run.status == Status.SCHEDULED and run.run_after <= timezone.now()
-    ]
-    from executions.transport import dispatch_on_commit
-
-    dispatch_on_commit(scheduled)
-    return settled or any(run.status in TERMINAL for run in created), created
+    now = timezone.now()
+    transport.dispatch_on_commit(
+        [run.id for run in created if run.status == Status.SCHEDULED and run.run_after <= now]
+    )
+    announced = events.status_rows(created)
+    if handed_off is not None:  # it was scheduled, then claimed, as any run is
+        position = next(n for n, row in enumerate(announced) if row[1] == handed_off.id)
+        announced.insert(position, events.status_row(handed_off, Status.SCHEDULED))
+    return settled or any(run.status in TERMINAL for run in created), announced
 
 
 def start_nested(workflow_execution, spec, ref: str) -> bool:
