@@ -113,15 +113,23 @@ def finish(execution_id: int, worker: str, status: str, result: dict, run: Execu
     status, result = within_result_limit(status, result)
     now = timezone.now()
     with transaction.atomic():
-        finished = Execution.objects.filter(id=execution_id, status__in=LIVE, worker=worker).update(
-            status=status, result=result, finished_at=now, lease_expires_at=None, updated=now
-        )
+        finished = record_end(execution_id, worker, status, result, now)
         if finished and run is not None:
             run.status, run.result, run.finished_at = status, result, now
             events.record_status([run])
         elif finished:
             events.status_changed([execution_id])
-    return bool(finished)
+    return finished
+
+
+def record_end(execution_id: int, worker: str, status: str, result: dict, now, **also) -> bool:
+    """The conditional UPDATE of a run's end (`also`: more columns to set with it), in the
+    caller's transaction; False when `worker` no longer holds the run's lease."""
+    return bool(
+        Execution.objects.filter(id=execution_id, status__in=LIVE, worker=worker).update(
+            status=status, result=result, finished_at=now, lease_expires_at=None, updated=now, **also
+        )
+    )
 
 
 def within_result_limit(status: str, result):

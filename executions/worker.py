@@ -44,16 +44,17 @@ def run_claimed(execution, worker: str, cancel: threading.Event) -> str:
     log.info("execution %s: claimed by %s (%s)", execution.id, worker, execution.action_ref)
     result = _run(execution, cancel)
     status = _status_of(result)
-    if not lifecycle.finish(execution.id, worker, status, result, run=execution):
+    if execution.parent_id:  # a task run: its end, and its workflow moving on
+        from executions import orchestration
+
+        recorded = orchestration.finish_and_advance(execution, worker, status, result)
+    else:
+        recorded = lifecycle.finish(execution.id, worker, status, result, run=execution)
+    if not recorded:
         log.warning("execution %s: lease lost before it finished; its result is dropped", execution.id)
         return ""
-    log.info("execution %s: %s", execution.id, status)
-    if execution.parent_id:
-        # Phase 2: the workflow moves on. A crash before this is repaired by the sweeper.
-        from executions.orchestration import advance_quietly
-
-        advance_quietly(execution.parent_id)
-    return status
+    log.info("execution %s: %s", execution.id, execution.status)
+    return execution.status
 
 
 def run_inline(execution_id: int) -> bool:

@@ -6,7 +6,7 @@ The conductor (executions/conductor) decides; this package reads and writes the 
 `Execution` rows) and the event log.
 """
 
-from .advance import advance, advance_on_commit, advance_quietly, unadvanced_workflows
+from .advance import advance, advance_on_commit, advance_quietly, finish_and_advance, unadvanced_workflows
 from .cancel import cancel_execution, cancel_workflow, cancel_workflow_quietly
 from .inquiries import inquiry_changed
 from .start import find_workflow, start_workflow
@@ -19,6 +19,7 @@ __all__ = [
     "cancel_workflow",
     "cancel_workflow_quietly",
     "find_workflow",
+    "finish_and_advance",
     "inquiry_changed",
     "start_workflow",
     "unadvanced_workflows",

@@ -1,16 +1,19 @@
 """The advance step: one finished task run fed to the conductor per transaction, under the
 workflow execution's lock, with the state it produces saved in the same transaction.
 
-A run is finished by its worker first (lifecycle.finish, no workflow lock) and advanced here
-after; a crash in between leaves it `advanced = false` and the sweeper advances it, never
-re-running its action (docs/workflow-language.md, "Advancing after a task finishes").
+A worker records its task run's end and the step past it in one transaction when the lock is
+free (finish_and_advance); when another step holds it, the end is recorded alone first and
+the run advanced after. A crash in between leaves it `advanced = false` and the sweeper
+advances it, never re-running its action (docs/workflow-language.md, "Advancing after a task
+finishes").
 """
 
 import logging
 
 from django.db import connection, transaction
+from django.utils import timezone
 
-from executions import conductor
+from executions import conductor, events, lifecycle
 from executions.models import TERMINAL, Execution, WorkflowExecution
 
 from .context import RUN_STATUS, context_of
@@ -45,10 +48,64 @@ def advance_quietly(execution_id: int, event=None) -> None:
         connection.close_if_unusable_or_obsolete()
 
 
-def locked(execution_id: int):
-    rows = WorkflowExecution.objects.select_related("execution")
-    if connection.features.has_select_for_update:
-        rows = rows.select_for_update(of=("self",))
+def finish_and_advance(run: Execution, worker: str, status: str, result: dict) -> bool:
+    """Record a task run's end and advance its workflow past it; False when `worker` no
+    longer held the run (nothing recorded).
+
+    With the workflow's lock free at once (the common case) this is one transaction: the end
+    and the run's `advanced` mark are one UPDATE, the step's events one INSERT, one commit.
+    With the lock held by another step, waiting for it must not delay the end: the end is
+    recorded alone (lifecycle.finish) and the run advanced after, waiting for the lock.
+    """
+    status, result = lifecycle.within_result_limit(status, result)
+    try:
+        outcome = finish_and_step(run, worker, status, result)
+    except Exception:  # the step failed (and rolled back the end with it): record the end alone
+        # (A database that went away fails this too: the worker's own handler then drops the
+        # connection and the lease decides, as for any unrecorded end.)
+        log.exception("workflow execution %s: advance failed; the sweeper will retry it", run.parent_id)
+        return lifecycle.finish(run.id, worker, status, result, run=run)
+    if outcome is None:
+        if not lifecycle.finish(run.id, worker, status, result, run=run):
+            return False
+        outcome = True, True
+    recorded, look_again = outcome
+    if look_again:
+        advance_quietly(run.parent_id)
+    return recorded
+
+
+def finish_and_step(run: Execution, worker: str, status: str, result: dict) -> tuple[bool, bool] | None:
+    """One transaction: `run`'s end and, when no run finished before it is waiting, the step
+    past it; (recorded, whether to look again), or None when the lock was not free at once."""
+    with transaction.atomic():
+        workflow_execution = locked(run.parent_id, wait=False)
+        if workflow_execution is None:
+            return None
+        earlier = next_finished_runs(workflow_execution)  # finished before `run`, not advanced
+        now = timezone.now()
+        run.status, run.result, run.finished_at = status, result, now
+        if earlier:  # they go first (completion order): only the end now
+            recorded = lifecycle.record_end(run.id, worker, status, result, now)
+            if recorded:
+                events.record_status([run])
+            return recorded, recorded
+        if not lifecycle.record_end(run.id, worker, status, result, now, **advanced(workflow_execution, run)):
+            return False, False
+        settled = feed(workflow_execution, run_finished(run), announce=events.status_rows([run]))
+        return True, settled
+
+
+def locked(execution_id: int, wait: bool = True):
+    """The workflow execution, locked for this transaction; None if it does not exist (or,
+    with `wait=False`, when another transaction holds its lock)."""
+    # The workflow's own execution without the JSON no step reads (a step only assigns its
+    # result): fewer columns to fetch and decode on every step.
+    rows = WorkflowExecution.objects.select_related("execution").defer(
+        "execution__config", "execution__result", "execution__env_vars", "execution__workflow_task"
+    )
+    if connection.features.has_select_for_update:  # SQLite: its write lock serialises instead
+        rows = rows.select_for_update(of=("self",), skip_locked=not wait)
     # Not .first(): its ORDER BY costs a compilation and a sort for a primary-key lookup.
     return next(iter(rows.filter(pk=execution_id)), None)
 
@@ -71,17 +128,20 @@ def step_once(execution_id: int, event=None) -> bool:
         if not runs:
             return False
         run = runs[0]
-        workflow_execution.seq += 1
-        Execution.objects.filter(id=run.id).update(
-            finished_seq=workflow_execution.seq, advanced=True, workflow_task=finished_metadata(run)
-        )
+        Execution.objects.filter(id=run.id).update(**advanced(workflow_execution, run))
         settled = feed(workflow_execution, run_finished(run))
         return len(runs) > 1 or settled
 
 
-def feed(workflow_execution, event) -> bool:
+def advanced(workflow_execution, run: Execution) -> dict:
+    """The columns that mark `run` advanced past: the next sequence number (S29), its metadata."""
+    workflow_execution.seq += 1
+    return {"finished_seq": workflow_execution.seq, "advanced": True, "workflow_task": finished_metadata(run)}
+
+
+def feed(workflow_execution, event, announce=()) -> bool:
     """One conductor step and its follow-ups (inquiries found answered), applied; whether
-    they ended runs themselves."""
+    they ended runs themselves. `announce`: events to record with the first step's."""
     pending, settled = [event], False
     while pending:
         step = conductor.advance(
@@ -91,7 +151,8 @@ def feed(workflow_execution, event) -> bool:
             context_of(workflow_execution),
             own_state=True,  # decoded from the locked row for this step; replaced by step.state
         )
-        applied = apply_step(workflow_execution, step)
+        applied = apply_step(workflow_execution, step, announce)
+        announce = ()
         pending.extend(applied.followups)
         settled = settled or applied.settled
     return settled

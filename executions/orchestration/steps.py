@@ -27,8 +27,9 @@ class Applied(NamedTuple):
     settled: bool  # the step may have ended runs itself (failed at creation, cancelled)
 
 
-def apply_step(workflow_execution, step) -> Applied:
-    """Do what `step` says, inside the advance step's transaction."""
+def apply_step(workflow_execution, step, announce=()) -> Applied:
+    """Do what `step` says, inside the advance step's transaction (`announce`: events that
+    go first in its INSERT, such as the end of the run it advances past)."""
     execution = workflow_execution.execution
     workflow_execution.state = step.state
     workflow_execution.variables = step.state.get("variables") or {}
@@ -39,7 +40,9 @@ def apply_step(workflow_execution, step) -> Applied:
     settled, announced = start_runs(workflow_execution, step.start)
     # One INSERT for the step's events: what happened to tasks, then the runs it created.
     root = execution.root_id or execution.id
-    events.record_many([(root, execution.id, "task", payload) for payload in step.events] + announced)
+    events.record_many(
+        [*announce, *((root, execution.id, "task", payload) for payload in step.events), *announced]
+    )
     settled = settled or bool(step.cancel)
     for key in step.cancel:
         cancel_run(execution, key, workflow_execution.cancellation_policy)

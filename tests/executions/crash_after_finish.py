@@ -1,12 +1,13 @@
-"""A worker command that dies (os._exit, no cleanup) right after it records a run's end and
-before it advances the run's workflow: the crash between the two phases of a task run's end
-(docs/workflow-language.md, "Advancing after a task finishes") that the sweeper repairs.
+"""A worker command that dies (os._exit, no cleanup) right after it records a task run's end
+and before it advances the run's workflow: the crash between the end and the advance when
+they are apart (the workflow's lock was held; docs/workflow-language.md, "Advancing after a
+task finishes") that the sweeper repairs.
 
     python -m tests.executions.crash_after_finish manage.py attune_worker [args]
     python -m tests.executions.crash_after_finish celery -A attune worker [args]
 
-Test-only: the fault is injected here, by wrapping `lifecycle.finish` in this process, so the
-engine has no crash switch of its own.
+Test-only: the fault is injected here, by replacing `orchestration.finish_and_advance` in
+this process with "the end alone, then exit", so the engine has no crash switch of its own.
 """
 
 import os
@@ -19,10 +20,10 @@ CRASHED = 86
 
 
 def finish_then_die(finish):
-    def wrapped(execution_id, *args, **kwargs):
-        finished = finish(execution_id, *args, **kwargs)
+    def wrapped(run, worker, status, result):
+        finished = finish(run.id, worker, status, result, run=run)
         if finished:  # committed: the run is terminal, and nobody advanced past it
-            print(f"execution {execution_id}: finished; crashing before the advance", flush=True)
+            print(f"execution {run.id}: finished; crashing before the advance", flush=True)
             os._exit(CRASHED)
         return finished
 
@@ -32,9 +33,9 @@ def finish_then_die(finish):
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "attune.settings")
     django.setup()
-    from executions import lifecycle
+    from executions import lifecycle, orchestration
 
-    lifecycle.finish = finish_then_die(lifecycle.finish)
+    orchestration.finish_and_advance = finish_then_die(lifecycle.finish)
     program, *args = sys.argv[1:]
     if program == "celery":
         from celery.__main__ import main as celery_main

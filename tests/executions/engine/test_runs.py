@@ -1,7 +1,7 @@
 """The engine end to end (inline transport): skips, retries, with_items, nested workflows,
 inquiries, cancellation, and repair of a crash between a run's end and its advance."""
 
-from executions import inquiries, orchestration, sweeper, worker
+from executions import inquiries, lifecycle, orchestration, sweeper, worker
 from executions.models import Execution, Inquiry, Status
 
 from .conftest import task_runs
@@ -165,8 +165,9 @@ tasks:
     settings.ATTUNE_ENGINE_TRANSPORT = "embedded"  # runs wait for a worker: this test is it
     execution = run_flow("demo.flow")
     first = Execution.objects.get(parent=execution, task_name="first")
-    # The worker records the run's end, then dies before advancing the workflow.
-    monkeypatch.setattr(orchestration, "advance_quietly", lambda *args, **kwargs: None)
+    # The worker records the run's end alone (the workflow's lock was held), then dies
+    # before advancing the workflow.
+    monkeypatch.setattr(orchestration, "finish_and_advance", end_alone)
     assert worker.execute(first.id, "test-worker")
     monkeypatch.undo()
     execution.refresh_from_db()
@@ -182,6 +183,10 @@ tasks:
     assert task_runs(execution) == [("first", 1, None, 0, "completed"), ("second", 1, None, 0, "completed")]
     first.refresh_from_db()
     assert (first.attempt, first.advanced, first.finished_seq) == (0, True, 1)  # advanced once, not re-run
+
+
+def end_alone(run, worker_name, status, result):
+    return lifecycle.finish(run.id, worker_name, status, result, run=run)
 
 
 def test_s15_with_items_results_are_each_items_latest_attempt_collected_from_its_runs(flow, run_flow):
