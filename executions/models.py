@@ -59,7 +59,8 @@ class Execution(models.Model):
     activation = models.PositiveIntegerField(default=0)
     item_index = models.PositiveIntegerField(null=True, blank=True)
     # Completion order under the workflow's lock (S29), and whether the engine has advanced
-    # the workflow past this run (phase 2; the sweeper repairs a crash in between).
+    # the workflow past this run (with its end when the lock is free, else after it; the
+    # sweeper repairs a crash in between).
     finished_seq = models.BigIntegerField(null=True, blank=True)
     advanced = models.BooleanField(default=False)
     # When a nested workflow's task timeout runs out (the worker enforces an action's).

@@ -186,7 +186,7 @@ def fire_timers() -> int:
 
 
 def advance_stalled() -> int:
-    """Finished task runs nobody advanced past (the process died between the two phases)."""
+    """Finished task runs nobody advanced past (the process died after recording the end alone)."""
     older_than = timezone.now() - timedelta(seconds=settings.ATTUNE_ADVANCE_REPAIR_AFTER)
     stalled = orchestration.unadvanced_workflows(older_than, BATCH)
     for execution_id in stalled:

@@ -82,10 +82,9 @@ def finish_and_step(run: Execution, worker: str, status: str, result: dict) -> t
         workflow_execution = locked(run.parent_id, wait=False)
         if workflow_execution is None:
             return None
-        earlier = next_finished_runs(workflow_execution)  # finished before `run`, not advanced
         now = timezone.now()
         run.status, run.result, run.finished_at = status, result, now
-        if earlier:  # they go first (completion order): only the end now
+        if waiting_runs(workflow_execution).exists():  # they finished first, so go first (S29)
             recorded = lifecycle.record_end(run.id, worker, status, result, now)
             if recorded:
                 events.record_status([run])
@@ -162,8 +161,7 @@ def next_finished_runs(workflow_execution) -> list:
     """The finished, not yet advanced run that finished first (S29: completion order), and the
     one after it if there is one (so the caller knows whether to look again)."""
     return list(
-        Execution.objects.filter(parent_id=workflow_execution.pk, advanced=False, status__in=TERMINAL)
-        .exclude(finished_at=None)
+        waiting_runs(workflow_execution)
         .order_by("finished_at", "id")
         .only(
             "id",
@@ -177,6 +175,13 @@ def next_finished_runs(workflow_execution) -> list:
             "started_at",
             "finished_at",
         )[:2]
+    )
+
+
+def waiting_runs(workflow_execution):
+    """The workflow's finished runs not advanced past yet."""
+    return Execution.objects.filter(
+        parent_id=workflow_execution.pk, advanced=False, status__in=TERMINAL, finished_at__isnull=False
     )
 
 
