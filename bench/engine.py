@@ -11,8 +11,9 @@ Run from the project root (needs redis-server on the PATH):
 2. A --chain-task chain of the built-in no-op, through embedded workers and then Celery
    workers: per-task time = (workflow finished - started) / tasks. Target: <= 3 x floor + 5 ms.
 3. with_items over --items items with concurrency --item-concurrency (embedded): wall time,
-   the workers' peak memory (VmHWM; this section runs first), and the SQL statements per item of the engine's own work, counted in this process with
-   the inline transport (start + every advance step, the workers' claim/finish excluded).
+   the workers' peak memory (VmHWM; this section runs first), and the SQL statements per
+   item of the engine (each end with its advance step, the start), counted in this process
+   with the inline transport, and apart those of the claims.
 4. --flows workflows x --flow-tasks tasks started together (embedded): all complete,
    duplicate runs (task runs per (workflow, task) beyond one: 0 is the only right answer), runs/s.
 
@@ -149,8 +150,11 @@ def items_run(workflow, items: int, workers) -> None:
 
 
 def items_statements(items: int, concurrency: int) -> None:
-    """The engine's statements per item, counted in-process (inline transport: the claims and
-    finishes of the run itself are counted too and reported apart)."""
+    """The SQL statements per item, counted in-process with the inline transport: the engine's
+    (each run's end with the advance step past it, the workflow's start), and apart the claims
+    (the inline transport claims every run; a worker handing off claims none)."""
+    import logging
+
     from django.conf import settings
     from django.db import connection
 
@@ -158,37 +162,33 @@ def items_statements(items: int, concurrency: int) -> None:
     from executions.orchestration import start_workflow
 
     workflow = items_workflow(items // 10, concurrency)
-    counts = {"all": 0}
+    counts = {"all": 0, "claim": 0}
 
     def count(execute, sql, params, many, context):
         counts["all"] += 1
         return execute(sql, params, many, context)
 
-    calls = {"worker": 0}
-    original_claim, original_finish = lifecycle.claim, lifecycle.finish
-
-    def counted(function):
-        def wrapper(*args, **kwargs):
-            before = counts["all"]
-            try:
-                return function(*args, **kwargs)
-            finally:
-                calls["worker"] += counts["all"] - before
-
-        return wrapper
+    def counted_claim(*args, **kwargs):
+        before = counts["all"]
+        try:
+            return claim(*args, **kwargs)
+        finally:
+            counts["claim"] += counts["all"] - before
 
     settings.ATTUNE_ENGINE_TRANSPORT = "inline"
-    lifecycle.claim, lifecycle.finish = counted(original_claim), counted(original_finish)
+    claim, lifecycle.claim = lifecycle.claim, counted_claim
+    quiet = logging.getLogger("executions")
+    level, quiet.level = quiet.level, logging.WARNING  # no line per run in the figures
     try:
         with connection.execute_wrapper(count):
             start_workflow(workflow, {})
     finally:
-        lifecycle.claim, lifecycle.finish = original_claim, original_finish
+        lifecycle.claim, quiet.level = claim, level
         settings.ATTUNE_ENGINE_TRANSPORT = "embedded"
     total = items // 10
-    engine = counts["all"] - calls["worker"]
-    print(f"with_items statements: {engine / total:.1f} per item by the engine (start and advance steps), "
-          f"{calls['worker'] / total:.1f} per item by the worker's claim and finish ({total} items, inline)")  # fmt: skip
+    engine = counts["all"] - counts["claim"]
+    print(f"with_items statements: {engine / total:.1f} per item by the engine (each end with its advance "
+          f"step, the start), {counts['claim'] / total:.1f} per item by the claims ({total} items, inline)")  # fmt: skip
 
 
 def concurrent_flows(flows: int, tasks: int) -> None:
