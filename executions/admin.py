@@ -1,31 +1,41 @@
-"""Executions in the admin: read-only pages (parameters redacted, output with secrets
-masked), a cancel action, and a form to run an action through the API's service."""
+"""Executions in the admin: a changelist with a bulk cancel, a read-only page per execution
+(parameters redacted, output masked, the live task graph, its task runs, the inquiries it
+waits for) with Cancel / Re-run / respond buttons, a read-only inquiry list, and a form to
+run an action. What the buttons do lives in executions/admin_console.py."""
 
 import json
+from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
+from django.views.decorators.http import require_POST
 
 from actions.models import Action
-from executions import lifecycle, service
-from executions.models import Execution, Status
+from executions import admin_console, service
+from executions.models import TERMINAL, Execution, Inquiry, Status
 from executions.redaction import shown_result
 from packs.models import Pack
 
+# Badge backgrounds under white text: each has a contrast of at least 4.5:1 with white, and
+# a badge carries its own background, so it reads the same on the light and the dark theme.
 STATUS_COLOURS = {
     Status.COMPLETED: "#2e7d32",
     Status.FAILED: "#c62828",
     Status.TIMEOUT: "#c62828",
     Status.ABANDONED: "#6d4c41",
-    Status.CANCELLED: "#757575",
-    Status.CANCELING: "#757575",
+    Status.CANCELLED: "#616161",
+    Status.CANCELING: "#616161",
     Status.RUNNING: "#1565c0",
 }
+WAITING_COLOUR = "#a14a00"  # requested, scheduling, scheduled
 
 
 class PackFilter(admin.SimpleListFilter):
@@ -54,6 +64,35 @@ class TopLevelFilter(admin.SimpleListFilter):
         return queryset
 
 
+class FinishedFilter(admin.SimpleListFilter):
+    """By when a run ended: the dashboard's "failed in the last 24 h" links here."""
+
+    title = "finished"
+    parameter_name = "finished"
+    PERIODS = {"24h": timedelta(hours=24), "7d": timedelta(days=7)}
+
+    def lookups(self, request, model_admin):
+        return [("24h", "In the last 24 hours"), ("7d", "In the last 7 days")]
+
+    def queryset(self, request, queryset):
+        period = self.PERIODS.get(self.value())
+        return queryset.filter(finished_at__gte=timezone.now() - period) if period else queryset
+
+
+def status_badge(status: str) -> str:
+    colour = STATUS_COLOURS.get(status, WAITING_COLOUR)
+    return format_html(
+        '<span class="execution-status" style="background: {}; color: #fff; padding: 1px 6px; '
+        'border-radius: 3px; font-weight: bold">{}</span>',
+        colour,
+        status,
+    )
+
+
+def method_decorator_post(view):
+    return method_decorator(require_POST)(view)
+
+
 def _pre(text) -> str:
     return format_html('<pre style="white-space: pre-wrap; margin: 0">{}</pre>', text)
 
@@ -77,8 +116,10 @@ class RunActionForm(forms.Form):
 
 @admin.register(Execution)
 class ExecutionAdmin(admin.ModelAdmin):
-    list_display = ("id", "action_ref", "status_badge", "executor", "started_at", "duration")
-    list_filter = ("status", PackFilter, ("created", admin.DateFieldListFilter), TopLevelFilter)
+    list_display = ("id", "ref", "status_badge", "executor", "started_at", "duration")
+    list_filter = (
+        "status", PackFilter, ("started_at", admin.DateFieldListFilter), FinishedFilter, TopLevelFilter,
+    )  # fmt: skip
     search_fields = ("action_ref", "=id")
     list_select_related = ("executor",)
     actions = ["cancel_selected"]
@@ -100,17 +141,19 @@ class ExecutionAdmin(admin.ModelAdmin):
         return False
 
     def has_cancel_permission(self, request):
-        return request.user.has_perm("executions.change_execution")
+        return request.user.has_perm("executions.change_execution")  # as the API's cancel
+
+    @admin.display(description="workflow / action", ordering="action_ref")
+    def ref(self, execution):
+        return execution.action_ref
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, execution):
-        colour = STATUS_COLOURS.get(execution.status, "#ef6c00")
-        return format_html('<strong style="color: {}">{}</strong>', colour, execution.status)
+        return status_badge(execution.status)
 
     @admin.display(description="duration")
     def duration(self, execution):
-        ms = execution.duration_ms
-        return "-" if ms is None else f"{ms / 1000:.2f} s"
+        return admin_console.duration_text(execution)
 
     @admin.display(description="parameters (secrets redacted)")
     def parameters(self, execution):
@@ -133,25 +176,95 @@ class ExecutionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Cancel selected executions", permissions=["cancel"])
     def cancel_selected(self, request, queryset):
-        cancelled, finished = 0, 0
-        for execution in queryset:
-            try:
-                lifecycle.request_cancel(execution)
-                cancelled += 1
-            except lifecycle.AlreadyFinished:
-                finished += 1
-        self.message_user(request, f"Cancellation requested for {cancelled} execution(s).", messages.SUCCESS)
-        if finished:
-            self.message_user(request, f"{finished} had already finished.", messages.WARNING)
+        for execution in queryset.order_by("id"):
+            self.message_user(request, admin_console.cancel_outcome(execution), messages.INFO)
 
     def get_urls(self):
-        run = path("run/", self.admin_site.admin_view(self.run_view), name="executions_execution_run")
-        return [run, *super().get_urls()]
+        def view(function, suffix, name):
+            return path(suffix, self.admin_site.admin_view(function), name=f"executions_execution_{name}")
+
+        return [
+            view(self.run_view, "run/", "run"),
+            view(self.status_view, "<int:object_id>/status/", "status"),
+            view(self.cancel_view, "<int:object_id>/cancel/", "cancel"),
+            view(self.rerun_view, "<int:object_id>/rerun/", "rerun"),
+            view(self.respond_view, "<int:object_id>/respond/<int:inquiry_id>/", "respond"),
+            *super().get_urls(),
+        ]
 
     def changelist_view(self, request, extra_context=None):
         if service.may_execute(request.user):
             extra_context = {**(extra_context or {}), "run_url": reverse("admin:executions_execution_run")}
         return super().changelist_view(request, extra_context)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:  # change_view has checked the view permission
+            context = {**context, **self.console_context(request, obj)}
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def console_context(self, request, execution):
+        """The live parts of the page: graph, variables, task runs, inquiries, buttons."""
+        variables = admin_console.variables_of(execution)
+        return {
+            "execution": execution,
+            "execution_status_badge": status_badge(execution.status),
+            "execution_terminal": execution.is_terminal,
+            "status_url": reverse("admin:executions_execution_status", args=[execution.id]),
+            "graph_url": admin_console.graph_url(execution),
+            "variables_json": None if variables is None else json.dumps(variables, indent=2, sort_keys=True),
+            "task_runs": admin_console.task_runs(execution),
+            "task_runs_limit": admin_console.TASK_RUNS_SHOWN,
+            "waiting_inquiries": [
+                (inquiry, json.dumps(inquiry.schema or {}, indent=2, sort_keys=True))
+                for inquiry in admin_console.waiting_inquiries(execution)
+            ],
+            "may_cancel": self.has_cancel_permission(request) and not execution.is_terminal,
+            "may_rerun": service.may_execute(request.user),
+        }
+
+    def _viewable(self, request, object_id) -> Execution:
+        execution = get_object_or_404(Execution, pk=object_id)
+        if not self.has_view_permission(request, execution):
+            raise PermissionDenied
+        return execution
+
+    def status_view(self, request, object_id):
+        """The poll of the execution page: {status, terminal}."""
+        execution = self._viewable(request, object_id)
+        return JsonResponse({"status": execution.status, "terminal": execution.status in TERMINAL})
+
+    @method_decorator_post
+    def cancel_view(self, request, object_id):
+        execution = self._viewable(request, object_id)
+        if not self.has_cancel_permission(request):
+            raise PermissionDenied
+        self.message_user(request, admin_console.cancel_outcome(execution), messages.INFO)
+        return redirect("admin:executions_execution_change", execution.id)
+
+    @method_decorator_post
+    def rerun_view(self, request, object_id):
+        execution = self._viewable(request, object_id)
+        if not service.may_execute(request.user):
+            raise PermissionDenied
+        try:
+            started = admin_console.rerun(execution, request.user)
+        except service.ExecutionRefused as refused:
+            problems = "; ".join(f"{field}: {' '.join(texts)}" for field, texts in refused.errors.items())
+            self.message_user(request, f"Not started: {refused.message} {problems}".strip(), messages.ERROR)
+            return redirect("admin:executions_execution_change", execution.id)
+        self.message_user(
+            request, f"Execution {started.id} of {started.action_ref} started with the same parameters."
+        )
+        return redirect("admin:executions_execution_change", started.id)
+
+    @method_decorator_post
+    def respond_view(self, request, object_id, inquiry_id):
+        execution = self._viewable(request, object_id)
+        answered, sentence = admin_console.respond_outcome(
+            inquiry_id, request.POST.get("response", ""), request.user
+        )
+        self.message_user(request, sentence, messages.SUCCESS if answered else messages.ERROR)
+        return redirect("admin:executions_execution_change", execution.id)
 
     def run_view(self, request):
         """Run an action: the same checks as `POST /executions/execute`, as this user."""
@@ -181,3 +294,34 @@ class ExecutionAdmin(admin.ModelAdmin):
             "opts": self.opts,
         }
         return TemplateResponse(request, "admin/executions/run_action.html", context)
+
+
+@admin.register(Inquiry)
+class InquiryAdmin(admin.ModelAdmin):
+    """Read-only: answers go through the execution page (or the API), never a row edit."""
+
+    list_display = ("id", "task", "prompt", "status", "execution_link", "assigned_to", "created")
+    list_filter = ("status",)
+    search_fields = ("=id", "task", "prompt")
+    list_select_related = ("execution", "assigned_to")
+    fields = (
+        "id", "execution_link", "task", "prompt", "schema", "status", "assigned_to", "responded_by",
+        "response", "timeout_at", "responded_at", "created", "updated",
+    )  # fmt: skip
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="asked by")
+    def execution_link(self, inquiry):
+        # The run's workflow execution, where the answer form is; the run itself otherwise.
+        target = inquiry.execution.parent_id or inquiry.execution_id
+        url = reverse("admin:executions_execution_change", args=[target])
+        return format_html('<a href="{}">execution {}</a>', url, target)

@@ -43,7 +43,7 @@ def test_the_changelist_renders_with_filters_and_search(admin_browser, secret_ru
 
 def test_the_changelist_shows_coloured_status_and_duration(admin_browser, secret_run):
     page = admin_browser.get(CHANGELIST).content.decode()
-    assert "demo.echo" in page and 'style="color: #2e7d32"' in page
+    assert "demo.echo" in page and "background: #2e7d32; color: #fff" in page
     assert "Past 7 days" in page  # the date filter
 
 
@@ -93,7 +93,10 @@ def test_cancel_selected_executions(admin_browser, make_action, make_execution):
         CHANGELIST, {"action": "cancel_selected", "_selected_action": ids}, follow=True
     )
     assert response.status_code == 200
-    assert "Cancellation requested for 2" in response.content.decode()
+    page = response.content.decode()
+    assert f"Execution {waiting.id} (demo.sleep) was cancelled." in page
+    assert f"Cancellation of execution {running.id} (demo.sleep) was requested" in page
+    assert f"Execution {done.id} (demo.sleep) had already finished (completed)." in page
     statuses = dict(Execution.objects.values_list("id", "status"))
     assert statuses == {waiting.id: "cancelled", running.id: "canceling", done.id: "completed"}
 
