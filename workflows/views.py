@@ -2,9 +2,11 @@ from django.db.models import F
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
+from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from attune import schema
 from attune.api import data_response
@@ -163,7 +165,15 @@ class WorkflowViewSet(EnvelopeModelViewSet):
             401: schema.UNAUTHORIZED,
         },
     )
-    @action(detail=True, methods=["get"], url_path="graph.svg", url_name="graph-svg")
+    # Also from an admin session (the admin embeds the picture as an <img>); the token
+    # comes first so an anonymous request is still answered 401 with its WWW-Authenticate.
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="graph.svg",
+        url_name="graph-svg",
+        authentication_classes=[JWTAuthentication, SessionAuthentication],
+    )
     def graph_picture(self, request, ref=None):
         workflow = self.get_object()
         raw = request.query_params.get("execution")

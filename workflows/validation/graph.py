@@ -18,6 +18,8 @@ from workflows.validation.usage import usage_diagnostics
 
 ACTION_REF = re.compile(r"^[^.\s]+(\.[^.\s]+)+$")
 _STATUS_ONLY = re.compile(r"\b(" + "|".join(STATUS_FUNCTIONS) + r")\(\)|\b(and|or|not)\b|[()\s]")
+# A condition that only asks whether the task failed or timed out, in any order.
+_FAILURE_ONLY = re.compile(r"(failed\(\)|timed_out\(\))( or (failed\(\)|timed_out\(\)))*")
 SIBLINGS_SHOWN = 20  # W101 names this many of the tasks at its level, not a thousand
 
 
@@ -322,7 +324,9 @@ def edge_kind(when: str | None) -> str:
     """How a transition is drawn: by the status it waits for, or as a condition."""
     if not when:
         return "complete"
-    condition = when.replace("{{", "").replace("}}", "").strip()
+    condition = " ".join(when.replace("{{", "").replace("}}", "").split())
+    if _FAILURE_ONLY.fullmatch(condition) and "failed()" in condition:
+        return "failure"  # e.g. `failed() or timed_out()`: the run went wrong either way
     return {"succeeded()": "success", "failed()": "failure", "timed_out()": "timeout"}.get(
         condition, "conditional"
     )
