@@ -35,6 +35,7 @@ tasks:
 """
 
 SLOW = """
+cancellation_policy: cancel_running
 tasks:
   - name: wait
     action: demo.sleep
@@ -109,7 +110,9 @@ def test_c_an_approval_answered_on_the_execution_page_completes_the_workflow(log
     logged_in.driver.refresh()
     form = logged_in.wait_css(f"form#inquiry-{inquiry.id}")
     logged_in.screenshot("inquiry")
-    form.find_element("css selector", "textarea[name=response]").send_keys('{"approved": true}')
+    answer = form.find_element("css selector", "textarea[name=response]")
+    answer.clear()  # prefilled with {}
+    answer.send_keys('{"approved": true}')
     form.find_element("css selector", "button[name=_respond]").click()
     logged_in.wait_text("#execution-status", "completed", timeout=30)
     logged_in.screenshot("completed")
@@ -124,7 +127,7 @@ def test_d_a_slow_run_is_cancelled_from_its_page(logged_in, make_flow, worker):
     execution = run_from_form(logged_in, workflow)
     logged_in.wait_text("#execution-status", "running", timeout=30)
     logged_in.find("form#cancel-execution [type=submit]").click()
-    logged_in.wait_text("#execution-status", "cancel", timeout=30)
+    logged_in.wait_text("#execution-status", "cancelled", timeout=30)  # the running sleep stopped
     logged_in.screenshot("cancelled")
     execution.refresh_from_db()
     assert execution.status == "cancelled"
