@@ -5,7 +5,6 @@ import re
 
 import pytest
 import yaml
-from selenium.webdriver.support.ui import Select
 
 from executions.models import Execution, Inquiry
 from packs.models import Pack
@@ -139,47 +138,3 @@ def test_e_graph_svg_opens_from_the_admin_session(logged_in, make_flow):
     svg = logged_in.wait_css("svg")
     logged_in.screenshot("graph")
     assert "first" in svg.get_attribute("outerHTML")
-
-
-def test_f_a_yaml_error_shows_its_line_and_column_then_the_fix_saves(logged_in, make_flow):
-    workflow = make_flow("steps", STEPS)
-    logged_in.get(f"/admin/workflows/workflow/{workflow.pk}/change/")
-    editor = logged_in.wait_css("textarea[name=definition]")
-    editor.clear()
-    editor.send_keys("version: 1.0.0\ntasks:\n  - name: first\n    action: [demo.noop\n")
-    logged_in.find("input[name=_continue]").click()
-    error = logged_in.wait_css(".errorlist")
-    logged_in.screenshot("yaml-error")
-    assert re.search(r"line \d+, column \d+", error.text), error.text
-    editor = logged_in.find("textarea[name=definition]")
-    editor.clear()
-    editor.send_keys("version: 1.0.0\ntasks:\n  - name: only\n    action: demo.noop\n")
-    logged_in.find("input[name=_continue]").click()
-    logged_in.wait_css(".messagelist .success")
-    logged_in.screenshot("saved")
-    workflow.refresh_from_db()
-    assert [task["name"] for task in workflow.definition["tasks"]] == ["only"]
-
-
-def test_g_sync_from_disk_shows_a_preview_then_applies_on_confirm(logged_in, demo, settings, tmp_path):
-    pack = Pack.objects.get(ref="demo")
-    source = tmp_path / "demo"
-    (source / "workflows").mkdir(parents=True)
-    (source / "pack.yaml").write_text("ref: demo\nlabel: Demo\nversion: 1.0.0\n")
-    (source / "workflows" / "synced.yaml").write_text(
-        "ref: demo.synced\nlabel: Synced\nversion: 1.0.0\ndefinition:\n  tasks:\n    - {name: only, action: demo.noop}\n"
-    )
-    pack.source_dir = str(source)
-    pack.save()
-    logged_in.get("/admin/packs/pack/")
-    logged_in.wait_css(f"input[name=_selected_action][value='{pack.pk}']").click()
-    Select(logged_in.find("select[name=action]")).select_by_value("sync_from_disk")
-    logged_in.find("button[name=index]").click()
-    plan = logged_in.wait_css("#sync-plan")
-    logged_in.screenshot("preview")
-    assert "demo.synced" in plan.text
-    assert not Workflow.objects.filter(ref="demo.synced").exists()  # a preview changes nothing
-    logged_in.find("input[name=confirm]").click()
-    logged_in.wait_css(".messagelist .success")
-    logged_in.screenshot("synced")
-    assert Workflow.objects.filter(ref="demo.synced").exists()
