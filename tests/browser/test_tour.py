@@ -8,6 +8,7 @@ import yaml
 
 from executions.models import Execution, Inquiry
 from packs.models import Pack
+from tests.executions.engine.conftest import APPROVAL
 from workflows.models import Workflow
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -21,17 +22,6 @@ tasks:
     action: demo.noop
 """
 
-APPROVAL = """
-tasks:
-  - name: ask
-    action: core.ask
-    input: {prompt: "Deploy?", response_schema: {approved: {type: boolean, required: true}}}
-    next: [{when: "{{ succeeded() }}", do: [deploy]}]
-  - name: deploy
-    action: core.echo
-    wait_for: {inquiry: "{{ task.ask.inquiry_id }}"}
-    input: {message: "approved={{ inquiry.deploy.response.approved }}"}
-"""
 
 SLOW = """
 cancellation_policy: cancel_running

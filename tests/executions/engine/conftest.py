@@ -15,6 +15,20 @@ from tests.conftest import DEFINITION  # noqa: F401
 # The example packs end to end (test_examples*.py, test_doc_examples.py).
 from .examples_support import example_packs, fake_http, standin  # noqa: F401
 
+# An approval: `ask` creates an inquiry, `deploy` waits for its answer (engine, admin and browser tests).
+APPROVAL = """
+tasks:
+  - name: ask
+    action: core.ask
+    input: {prompt: "Deploy?", response_schema: {approved: {type: boolean, required: true}}}
+    next: [{when: "{{ succeeded() }}", do: [deploy]}]
+  - name: deploy
+    action: core.echo
+    wait_for: {inquiry: "{{ task.ask.inquiry_id }}"}
+    input: {message: "approved={{ inquiry.deploy.response.approved }}"}
+output_map: {said: "{{ task.deploy.stdout }}"}
+"""
+
 
 @pytest.fixture
 def flow(make_workflow):

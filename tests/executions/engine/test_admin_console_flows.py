@@ -6,19 +6,10 @@ from django.test import Client
 
 from executions.models import Execution, Inquiry, InquiryStatus, Status
 
+from .conftest import APPROVAL
+
 CHANGELIST = "/admin/executions/execution/"
 
-APPROVAL = """
-tasks:
-  - name: ask
-    action: core.ask
-    input: {prompt: "Deploy?", response_schema: {approved: {type: boolean, required: true}}}
-    next: [{when: "{{ succeeded() }}", do: [deploy]}]
-  - name: deploy
-    action: core.echo
-    wait_for: {inquiry: "{{ task.ask.inquiry_id }}"}
-    input: {message: "approved={{ inquiry.deploy.response.approved }}"}
-"""
 
 STEPS = """
 parameters: {}

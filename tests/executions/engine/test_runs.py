@@ -4,7 +4,7 @@ inquiries, cancellation, and repair of a crash between a run's end and its advan
 from executions import inquiries, lifecycle, orchestration, sweeper, worker
 from executions.models import Execution, Inquiry, Status
 
-from .conftest import task_runs
+from .conftest import APPROVAL, task_runs
 
 
 def test_s7_a_false_guard_skips_without_a_run(flow, run_flow):
@@ -107,20 +107,6 @@ output_map: {got: "{{ task.nested.word }}"}
     assert execution.result == {"got": "hello", "succeeded": True}
     child = Execution.objects.get(parent=execution, task_name="nested")
     assert (child.kind, child.status, child.root_id) == ("workflow", Status.COMPLETED, execution.id)
-
-
-APPROVAL = """
-tasks:
-  - name: ask
-    action: core.ask
-    input: {prompt: "Deploy?", response_schema: {approved: {type: boolean, required: true}}}
-    next: [{when: "{{ succeeded() }}", do: [deploy]}]
-  - name: deploy
-    action: core.echo
-    wait_for: {inquiry: "{{ task.ask.inquiry_id }}"}
-    input: {message: "approved={{ inquiry.deploy.response.approved }}"}
-output_map: {said: "{{ task.deploy.stdout }}"}
-"""
 
 
 def test_an_inquiry_answer_releases_the_waiting_task(
