@@ -11,6 +11,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -204,22 +205,31 @@ class ExecutionAdmin(admin.ModelAdmin):
 
     def console_context(self, request, execution):
         """The live parts of the page: graph, variables, task runs, inquiries, buttons."""
-        variables = admin_console.variables_of(execution)
+        inquiries_waiting = list(admin_console.waiting_inquiries(execution))
         return {
+            **self.live_parts_context(execution),
             "execution": execution,
             "execution_status_badge": status_badge(execution.status),
             "execution_terminal": execution.is_terminal,
             "status_url": reverse("admin:executions_execution_status", args=[execution.id]),
             "graph_url": admin_console.graph_url(execution),
+            "waiting_inquiries": [
+                (inquiry, json.dumps(inquiry.schema or {}, indent=2, sort_keys=True))
+                for inquiry in inquiries_waiting
+            ],
+            "waiting_inquiry_ids": admin_console.id_list(inquiries_waiting),
+            "may_cancel": self.has_cancel_permission(request) and not execution.is_terminal,
+            "may_rerun": service.may_execute(request.user),
+        }
+
+    @staticmethod
+    def live_parts_context(execution) -> dict:
+        """What live_parts.html shows: rendered with the page, and again for each poll."""
+        variables = admin_console.variables_of(execution)
+        return {
             "variables_json": None if variables is None else json.dumps(variables, indent=2, sort_keys=True),
             "task_runs": admin_console.task_runs(execution),
             "task_runs_limit": admin_console.TASK_RUNS_SHOWN,
-            "waiting_inquiries": [
-                (inquiry, json.dumps(inquiry.schema or {}, indent=2, sort_keys=True))
-                for inquiry in admin_console.waiting_inquiries(execution)
-            ],
-            "may_cancel": self.has_cancel_permission(request) and not execution.is_terminal,
-            "may_rerun": service.may_execute(request.user),
         }
 
     def _viewable(self, request, object_id) -> Execution:
@@ -229,9 +239,19 @@ class ExecutionAdmin(admin.ModelAdmin):
         return execution
 
     def status_view(self, request, object_id):
-        """The poll of the execution page: {status, terminal}."""
+        """The poll of the execution page: its status, the waiting inquiries' ids (the page
+        reloads when they change) and the variables and task runs as HTML to swap in."""
         execution = self._viewable(request, object_id)
-        return JsonResponse({"status": execution.status, "terminal": execution.status in TERMINAL})
+        return JsonResponse(
+            {
+                "status": execution.status,
+                "terminal": execution.status in TERMINAL,
+                "waiting_inquiries": admin_console.id_list(admin_console.waiting_inquiries(execution)),
+                "live_parts_html": render_to_string(
+                    "admin/executions/execution/live_parts.html", self.live_parts_context(execution), request
+                ),
+            }
+        )
 
     @method_decorator_post
     def cancel_view(self, request, object_id):

@@ -80,6 +80,11 @@ def waiting_inquiries(execution: Execution):
     return Inquiry.objects.filter(asked_here, status=InquiryStatus.PENDING).order_by("id")
 
 
+def id_list(rows) -> str:
+    """The ids of `rows` as "1,2,3": how the page and its poll compare the waiting inquiries."""
+    return ",".join(str(row.id) for row in rows)
+
+
 def task_runs(execution: Execution) -> list[dict]:
     """The rows of the task-runs table: one per run of a task, oldest first."""
     runs = Execution.objects.filter(parent_id=execution.id).order_by("id")[:TASK_RUNS_SHOWN]

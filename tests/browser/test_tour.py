@@ -84,6 +84,12 @@ def test_b_a_run_started_from_the_form_completes_with_the_graph_coloured(logged_
     logged_in.wait_for(
         lambda d: d.execute_script("return arguments[0].naturalWidth", graph) > 0, what="the graph image"
     )
+    # The poll swaps in the task-runs table too: both tasks' runs, completed.
+    logged_in.wait_for(
+        lambda d: [cell.text for cell in d.find_elements("css selector", "#task-runs .task-run-status")]
+        == ["completed", "completed"],
+        what="both task runs completed in the table",
+    )
     logged_in.screenshot("completed")
     execution.refresh_from_db()
     assert execution.status == "completed"
@@ -96,8 +102,7 @@ def test_c_an_approval_answered_on_the_execution_page_completes_the_workflow(log
     inquiry = logged_in.wait_for(
         lambda d: Inquiry.objects.filter(execution__parent=execution).first(), what="the inquiry"
     )
-    logged_in.driver.refresh()
-    form = logged_in.wait_css(f"form#inquiry-{inquiry.id}")
+    form = logged_in.wait_css(f"form#inquiry-{inquiry.id}", timeout=30)  # the poll reloads the page for it
     logged_in.screenshot("inquiry")
     answer = form.find_element("css selector", "textarea[name=response]")
     answer.clear()  # prefilled with {}

@@ -1,5 +1,7 @@
 // The execution page of the admin, live: while the execution runs, ask its status every
-// 2 seconds, show it, and reload the coloured task graph; stop once it has ended.
+// 2 seconds, show it, reload the coloured task graph, swap in the variables and task runs the
+// server rendered, and reload the page when the waiting inquiries change (unless an answer is
+// being typed); stop once it has ended.
 (function () {
   "use strict";
   var POLL_MS = 2000;
@@ -19,6 +21,19 @@
     graph.src = base + "&theme=" + theme() + "&_=" + Date.now();  // a cache-buster per poll
   }
 
+  function answerBeingTyped() {
+    var fields = document.querySelectorAll("#execution-inquiries textarea");
+    for (var i = 0; i < fields.length; i++) {
+      if (fields[i].value !== fields[i].defaultValue) return true;
+    }
+    return false;
+  }
+
+  function showLiveParts(html) {
+    var parts = document.getElementById("execution-live-parts");
+    if (parts && typeof html === "string") parts.innerHTML = html;
+  }
+
   function start() {
     var console_ = document.getElementById("execution-console");
     var status = document.getElementById("execution-status");
@@ -33,6 +48,11 @@
           status.textContent = body.status;
           status.dataset.status = body.status;
           refreshGraph();
+          showLiveParts(body.live_parts_html);
+          if (body.waiting_inquiries !== console_.dataset.inquiries && !answerBeingTyped()) {
+            window.location.reload();
+            return;
+          }
           if (body.terminal) {
             window.clearInterval(timer);
             console_.dataset.terminal = "true";

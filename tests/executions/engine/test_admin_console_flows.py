@@ -114,3 +114,23 @@ def test_a_stranger_sees_nothing(flow, run_flow, make_user):
     stranger = logged_in(make_user("stranger"))
     assert stranger.get(f"{CHANGELIST}{execution.id}/status/").status_code == 403
     assert stranger.post(f"{CHANGELIST}{execution.id}/rerun/").status_code == 403
+
+
+def test_the_poll_brings_the_task_runs_and_the_waiting_inquiries(flow, run_flow, make_user):
+    flow(APPROVAL)
+    execution = run_flow("demo.flow")
+    inquiry = Inquiry.objects.get(execution__parent=execution)
+    browser = logged_in(make_user("boss", superuser=True))
+    page = browser.get(f"{CHANGELIST}{execution.id}/change/").content.decode()
+    assert f'data-inquiries="{inquiry.id}"' in page and 'id="execution-live-parts"' in page
+
+    body = browser.get(f"{CHANGELIST}{execution.id}/status/").json()
+    assert (body["status"], body["terminal"], body["waiting_inquiries"]) == (
+        "running",
+        False,
+        str(inquiry.id),
+    )
+    runs = Execution.objects.filter(parent=execution).order_by("id")
+    assert 'id="task-runs"' in body["live_parts_html"]
+    for run in runs:  # every run so far is a row linking to its page
+        assert f"{CHANGELIST}{run.id}/change/" in body["live_parts_html"]
