@@ -86,8 +86,10 @@ def test_b_a_run_started_from_the_form_completes_with_the_graph_coloured(logged_
     )
     # The poll swaps in the task-runs table too: both tasks' runs, completed.
     logged_in.wait_for(
-        lambda d: [cell.text for cell in d.find_elements("css selector", "#task-runs .task-run-status")]
-        == ["completed", "completed"],
+        lambda d: (
+            [cell.text for cell in d.find_elements("css selector", "#task-runs .task-run-status")]
+            == ["completed", "completed"]
+        ),
         what="both task runs completed in the table",
     )
     logged_in.screenshot("completed")

@@ -134,3 +134,33 @@ def test_the_poll_brings_the_task_runs_and_the_waiting_inquiries(flow, run_flow,
     assert 'id="task-runs"' in body["live_parts_html"]
     for run in runs:  # every run so far is a row linking to its page
         assert f"{CHANGELIST}{run.id}/change/" in body["live_parts_html"]
+
+
+LONGER = """
+parameters: {}
+tasks:
+  - {name: first, action: core.noop, next: [{do: [second]}]}
+  - {name: second, action: core.noop, next: [{do: [third]}]}
+  - {name: third, action: core.noop, with_items: "{{ [1, 2, 3, 4] }}"}
+"""
+
+
+def test_the_poll_costs_the_same_queries_however_many_task_runs(flow, run_flow, make_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    browser = logged_in(make_user("boss", superuser=True))
+
+    def poll_queries(definition, ref) -> int:
+        flow(definition, name=ref.split(".")[1])
+        execution = run_flow(ref)
+        assert execution.status == Status.COMPLETED, execution.result
+        with CaptureQueriesContext(connection) as queries:
+            body = browser.get(f"{CHANGELIST}{execution.id}/status/").json()
+        assert (
+            body["live_parts_html"].count("task-run-status")
+            == Execution.objects.filter(parent=execution).count()
+        )
+        return len(queries)
+
+    assert poll_queries(STEPS, "demo.two") == poll_queries(LONGER, "demo.six")
