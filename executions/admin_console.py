@@ -20,10 +20,10 @@ from executions.task_state import tasks_of
 TASK_RUNS_SHOWN = 500
 ERROR_CHARS = 300
 RECENT = timedelta(hours=24)
-# What the table reads of a run (config and input to mask the secrets in its error).
+# What the table reads of a run (config, input and secret_texts to mask the secrets in its error).
 TASK_RUN_FIELDS = (
     "id", "task_name", "action_ref", "item_index", "attempt", "status", "started_at", "finished_at",
-    "result", "config", "input",
+    "result", "config", "input", "secret_texts",
 )  # fmt: skip
 
 

@@ -72,6 +72,10 @@ class Execution(models.Model):
     # serialised, shown or logged.
     input = models.JSONField(default=dict, blank=True, editable=False)
     env_vars = models.JSONField(default=dict, blank=True, editable=False)
+    # The texts masked wherever this execution is shown: the real values of its own secret
+    # parameters and those of every workflow execution above it (a task run inherits its
+    # workflow's secrets). Written at creation, read with the row; like `input`, never shown.
+    secret_texts = models.JSONField(default=list, blank=True, editable=False)
     result = models.JSONField(null=True, blank=True)
     executor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -212,6 +212,7 @@ def _retry_of(execution) -> Execution:
         status=Status.SCHEDULED,
         config=execution.config,
         input=execution.input,
+        secret_texts=execution.secret_texts,
         env_vars=execution.env_vars,
         executor_id=execution.executor_id,
         timeout_seconds=execution.timeout_seconds,

@@ -4,7 +4,7 @@ from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 
 from executions.conductor import task_view
-from executions.redaction import mask, secret_values
+from executions.redaction import mask, shown_secrets
 
 TASK_STATES = [
     "pending", "waiting_join", "waiting_inquiry", "running", "succeeded", "failed", "timed_out",
@@ -47,7 +47,7 @@ TASKS = inline_serializer(
 
 def tasks_of(execution) -> dict:
     workflow_execution = execution.workflow_execution
-    secrets = secret_values(execution.config, execution.input)
+    secrets = shown_secrets(execution)  # the workflow's own and those of the workflows above
     return {
         "execution": execution.id,
         "status": execution.status,

@@ -181,6 +181,7 @@ def _run(execution, cancel: threading.Event) -> dict:
         env_vars=execution.env_vars,
         executor=execution.executor,
         cancel=cancel,
+        inherited_secrets=execution.secret_texts,
     )
     try:
         return run_action(context)

@@ -14,7 +14,7 @@ from django.utils import timezone
 from actions.models import Action
 from executions import service
 from executions.models import Execution, Kind, Status
-from executions.redaction import redact
+from executions.redaction import mask, redact, secret_texts
 from executions.runners.results import failed_result
 
 
@@ -55,27 +55,35 @@ def new_action_run(execution: Execution, spec, actions: dict) -> Execution:
     action = actions.get(spec.ref)
     fields = task_run_fields(execution, spec)
     problem, resolved = refusal(action, spec, execution)
+    # The workflow's secrets (its own and those above it) are this run's too (docs/executions.md).
+    inherited = execution.secret_texts
     if problem:
+        given = spec.input if action and isinstance(spec.input, dict) else {}
+        config = redact(action.parameters, given, inherited) if given else {}
+        texts = secret_texts(config, given, inherited)
         return Execution(
             kind=Kind.ACTION,
             action_ref=spec.ref or "",
             action=action,
             status=Status.FAILED,
-            config=redact(action.parameters, spec.input) if action and isinstance(spec.input, dict) else {},
-            result=failed_result(problem),
+            config=config,
+            secret_texts=texts,
+            result=mask(failed_result(problem), texts),  # the reason may quote the input
             finished_at=now,
             workflow_task=workflow_task(execution.id, spec, spec.timeout_seconds, None),
             **fields,
         )
     timeout = spec.timeout_seconds or action.timeout or settings.ATTUNE_DEFAULT_ACTION_TIMEOUT
     run_after = now + timedelta(seconds=spec.delay_seconds) if spec.delay_seconds else now
+    config = redact(action.parameters, resolved, inherited)
     return Execution(
         kind=Kind.ACTION,
         action_ref=action.ref,
         action=action,
         status=Status.SCHEDULED,
-        config=redact(action.parameters, resolved),
+        config=config,
         input=resolved,
+        secret_texts=secret_texts(config, resolved, inherited),
         timeout_seconds=timeout,
         queue=service.queue_for(action.pack),
         run_after=run_after,

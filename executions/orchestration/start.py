@@ -11,7 +11,7 @@ from django.utils import timezone
 from executions import conductor, events, service
 from executions.models import Execution, Kind, Status, WorkflowExecution
 from executions.parameters import ParametersInvalid, resolve_parameters
-from executions.redaction import redact
+from executions.redaction import redact, secret_texts
 from workflows.models import Workflow
 from workflows.validation.normalize import normalize
 
@@ -62,13 +62,15 @@ def start_workflow(workflow: Workflow, parameters, *, executor=None) -> Executio
 
 
 def create_workflow_execution(
-    workflow, resolved: dict, *, executor_id=None, run_fields=None, depth=0, deadline_at=None
+    workflow, resolved: dict, *, executor_id=None, run_fields=None, depth=0, deadline_at=None, inherited=()
 ):
     """The rows of a new workflow execution, its first step applied (inside the caller's
-    transaction). `run_fields` make it a task run of a parent workflow execution."""
+    transaction). `run_fields` make it a task run of a parent workflow execution, whose
+    secret texts it `inherited` (and passes on to its own task runs)."""
     from .steps import apply_step
 
     now = timezone.now()
+    config = redact(workflow.param_schema or {}, resolved, inherited)
     execution = Execution.objects.create(
         kind=Kind.WORKFLOW,
         action_ref=workflow.ref,
@@ -76,8 +78,9 @@ def create_workflow_execution(
         workflow=workflow,
         status=Status.RUNNING,
         started_at=now,
-        config=redact(workflow.param_schema or {}, resolved),
+        config=config,
         input=resolved,
+        secret_texts=secret_texts(config, resolved, inherited),
         executor_id=executor_id,
         deadline_at=deadline_at,
         **(run_fields or {}),

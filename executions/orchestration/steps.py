@@ -15,6 +15,7 @@ from django.utils import timezone
 from executions import events, lifecycle, transport
 from executions.conductor import InquiryResolved, ResultsCollected
 from executions.models import TERMINAL, Execution, Inquiry, InquiryStatus, Kind, Status
+from executions.redaction import mask
 
 from .runs import new_action_run, preload_actions, task_run_fields, workflow_task
 from .start import create_workflow_execution, find_workflow, nesting_problem, resolve_workflow_parameters
@@ -111,7 +112,9 @@ def start_nested(workflow_execution, spec, ref: str) -> bool:
             action_ref=ref or "",
             workflow=workflow,
             status=Status.FAILED,
-            result=failed_result(problem),
+            # The reason may quote the input: the workflow's secrets are masked in it.
+            result=mask(failed_result(problem), execution.secret_texts),
+            secret_texts=execution.secret_texts,
             finished_at=timezone.now(),
             **fields,
         )
@@ -128,6 +131,7 @@ def start_nested(workflow_execution, spec, ref: str) -> bool:
         run_fields=fields,
         depth=depth,
         deadline_at=deadline,
+        inherited=execution.secret_texts,
     )
     return True
 
@@ -216,7 +220,8 @@ def finish_workflow(workflow_execution, finished) -> None:
 
     execution = workflow_execution.execution
     status = FINAL_STATUS[finished.status]
-    result = finished.result
+    # Masked when written, as an action run's result is: a parent reads it as stored.
+    result = mask(finished.result, execution.secret_texts)
     if status == Status.CANCELLED and (workflow_execution.error or {}).get("timed_out"):
         status = Status.TIMEOUT
         result = {**result, "error": workflow_execution.error["message"], "timed_out": True}

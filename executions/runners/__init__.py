@@ -29,11 +29,13 @@ class RunContext:
     cancel: threading.Event = field(default_factory=threading.Event)
     # The exact secret values of this run (filled by run_action): masked in the result.
     secrets: list = field(default_factory=list)
+    # The secret texts the run's row holds (`Execution.secret_texts`: its workflow's too).
+    inherited_secrets: list = field(default_factory=list)
 
 
 def run_action(context: RunContext) -> dict:
     action = context.action
-    context.secrets = secret_values(action, context.parameters or {})
+    context.secrets = secret_values(action, context.parameters or {}, context.inherited_secrets)
     runner = RUNNERS.get(action.runner_type)
     if runner is None:
         result = failed_result(f"runner type '{action.runner_type}' cannot run here")
@@ -43,7 +45,8 @@ def run_action(context: RunContext) -> dict:
         except ParametersInvalid as exc:
             result = failed_result(f"invalid parameters: {exc}", parameter_errors=exc.errors)
         else:
-            context.secrets = secret_values(action, context.parameters)  # defaults may be secret
+            # Defaults may be secret too.
+            context.secrets = secret_values(action, context.parameters, context.inherited_secrets)
             result = runner(context)
     return mask(result, context.secrets)
 
