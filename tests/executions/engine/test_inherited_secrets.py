@@ -5,9 +5,12 @@ action's own parameter is not secret, while the action still gets the real value
 
 import json
 
+import pytest
 from django.test import Client
 
+from executions import service
 from executions.models import Execution, ExecutionEvent, Kind, Status
+from tests.executions.procs import wait_for
 
 SECRET = "tok-5ecr3t-xyz"
 SCHEMA = {"token": {"type": "string", "secret": True}, "who": {"type": "string", "default": "ops"}}
@@ -247,3 +250,56 @@ tasks:
     (run,) = runs_of(execution, "nested")
     assert run.status == Status.FAILED and "count" in run.result["error"]
     assert SECRET not in everything_shown(api_client, admin_browser(make_user), execution)
+
+
+WORKER_CHAIN = """
+tasks:
+  - name: plain
+    action: demo.echo
+    input: {message: "{{ parameters.token }}"}
+    next: [{do: [header]}]
+  - name: header
+    action: demo.echo
+    input: {message: "Bearer {{ parameters.token }}"}
+    next: [{do: [nested]}]
+  - name: nested
+    type: workflow
+    action: demo.child
+    input: {key: "{{ parameters.token }}"}
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_real_workers_mask_the_workflows_secret_in_what_they_write(demo, fleet, flow, make_user):
+    # The second task is handed off to the thread that ran the first; the third is nested.
+    flow(
+        'tasks: [{name: use, action: demo.echo, input: {message: "key={{ parameters.key }}"}}]', name="child"
+    )
+    flow(WORKER_CHAIN, param_schema=SCHEMA)
+    execution = service.start_by_ref(
+        "demo.flow", {"token": SECRET}, executor=make_user("runner", superuser=True)
+    )
+    fleet.worker()
+
+    def done():
+        execution.refresh_from_db()
+        return execution.is_terminal
+
+    wait_for(done, 20, "the workflow to finish")
+    assert execution.status == Status.COMPLETED, execution.result
+    (plain,) = runs_of(execution, "plain")
+    (header,) = runs_of(execution, "header")
+    (child,) = runs_of(execution, "nested")
+    (use,) = runs_of(child, "use")
+    assert [run.input["message"] for run in (plain, header, use)] == [
+        SECRET,
+        f"Bearer {SECRET}",
+        f"key={SECRET}",
+    ]
+    assert [run.result["stdout"] for run in (plain, header, use)] == [
+        "********",
+        "Bearer ********",
+        "key=********",
+    ]
+    stored = json.dumps([[row.config, row.result] for row in tree_of(execution)])
+    assert SECRET not in stored
