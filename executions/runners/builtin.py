@@ -99,8 +99,9 @@ def ask(context) -> dict:
     try:
         inquiry = inquiries.create_for_run(
             context.execution_id,
-            str(params.get("prompt", "")),
-            params.get("response_schema") or {},
+            # The inquiry is shown (API, admin): the run's secrets masked in it, as in its result.
+            mask(str(params.get("prompt", "")), context.secrets),
+            mask(params.get("response_schema") or {}, context.secrets),
             params.get("assigned_to") or None,
             params.get("timeout") or None,
         )

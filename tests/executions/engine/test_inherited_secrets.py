@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from executions import service
-from executions.models import Execution, ExecutionEvent, Kind, Status
+from executions.models import Execution, ExecutionEvent, Inquiry, InquiryStatus, Kind, Status
 from tests.executions.procs import wait_for
 
 SECRET = "tok-5ecr3t-xyz"
@@ -59,6 +59,10 @@ def everything_shown(api_client, browser, execution) -> str:
         shown.append(page.content.decode())
         # The stored columns that are shown: masked when written, not only when read.
         shown.append(json.dumps([row.config, row.result]))
+    shown.append(api_client.get("/api/v1/inquiries").content.decode())
+    for inquiry in Inquiry.objects.all():
+        shown.append(api_client.get(f"/api/v1/inquiries/{inquiry.id}").content.decode())
+        shown.append(browser.get(f"/admin/executions/inquiry/{inquiry.id}/change/").content.decode())
     shown += [json.dumps(payload) for payload in ExecutionEvent.objects.values_list("payload", flat=True)]
     return "\n".join(shown)
 
@@ -249,6 +253,32 @@ tasks:
     assert execution.status == Status.FAILED
     (run,) = runs_of(execution, "nested")
     assert run.status == Status.FAILED and "count" in run.result["error"]
+    assert SECRET not in everything_shown(api_client, admin_browser(make_user), execution)
+
+
+def test_an_inquiry_asked_with_the_workflows_secret_shows_it_masked(flow, run_flow, api_client, make_user):
+    flow(
+        """
+tasks:
+  - name: ask
+    action: core.ask
+    input:
+      prompt: "Rotate key {{ parameters.token }}?"
+      response_schema: {approved: {type: boolean, description: "rotate {{ parameters.token }}"}}
+    next: [{do: [rotate]}]
+  - name: rotate
+    action: core.noop
+    wait_for: {inquiry: "{{ task.ask.inquiry_id }}"}
+""",
+        param_schema=SCHEMA,
+    )
+    execution = run_flow("demo.flow", {"token": SECRET})
+    inquiry = Inquiry.objects.get(execution__parent=execution)
+    assert inquiry.status == InquiryStatus.PENDING
+    assert inquiry.prompt == "Rotate key ********?"
+    assert inquiry.schema["approved"]["description"] == "rotate ********"
+    shown = api_client.get(f"/api/v1/inquiries/{inquiry.id}").json()["data"]
+    assert shown["prompt"] == "Rotate key ********?"
     assert SECRET not in everything_shown(api_client, admin_browser(make_user), execution)
 
 
