@@ -5,6 +5,7 @@ from actions.models import Action
 from actions.rules import CORE_PACK_REF, CorePackProtected, protect_core
 from attune.admin_forms import PrettyJSONField, TagsFormField
 from attune.admin_guard import RevisionGuardedAdmin, RevisionGuardedForm
+from attune.admin_readonly import PrettyReadOnlyJSON
 
 
 class ActionForm(RevisionGuardedForm):
@@ -41,8 +42,9 @@ def managed(action) -> bool:
 
 
 @admin.register(Action)
-class ActionAdmin(RevisionGuardedAdmin):
+class ActionAdmin(PrettyReadOnlyJSON, RevisionGuardedAdmin):
     form = ActionForm
+    pretty_json_fields = ("parameters", "output")
     list_display = ("ref", "pack", "label", "runner_type", "entry_point", "enabled", "tag_list", "updated")
     list_filter = ("runner_type", "enabled", "pack")
     # tags__tag_icontains searches inside the tag list in the database (attune.fields).

@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 
 from attune.storable import data_problem
+from attune.yamlio import YamlError, load_yaml
 from attune.validators import normalize_tags
 
 
@@ -51,3 +52,35 @@ class WriteOnlyTextarea(forms.Textarea):
 
     def format_value(self, value):
         return None
+
+
+class YamlOrJSONField(PrettyJSONField):
+    """A definition typed as YAML or JSON (JSON is YAML), read by the safe loader the packs use;
+    a syntax error names its line and column. Shown as JSON; a new form starts empty."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.widget.attrs.update({"class": "attune-code", "spellcheck": "false"})
+
+    def to_python(self, value):
+        if self.disabled:
+            return value
+        if value in self.empty_values or (isinstance(value, str) and not value.strip()):
+            return None
+        try:
+            return load_yaml(value).data
+        except YamlError as exc:
+            where = f"line {exc.line}, column {exc.column}: " if exc.line else ""
+            raise forms.ValidationError(
+                f"Not valid YAML or JSON: {where}{exc.message}", code="invalid"
+            ) from None
+
+    def bound_data(self, data, initial):
+        return data if not self.disabled else initial  # shown again as typed, errors and all
+
+    def prepare_value(self, value):
+        if value is None:
+            return ""
+        if isinstance(value, str):
+            return value  # the text as typed, when the form comes back with errors
+        return super().prepare_value(value)

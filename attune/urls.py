@@ -3,6 +3,10 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from attune.health import HealthView
+from attune.site import favicon
+
+# "View site" in the admin header: the API documentation, not a page that does not exist.
+admin.site.site_url = "/docs"
 
 api_v1 = [
     path("", include("packs.urls")),
@@ -19,4 +23,5 @@ urlpatterns = [
     re_path(r"^docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     re_path(r"^redoc/?$", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("admin/", admin.site.urls),
+    path("favicon.ico", favicon, name="favicon"),
 ]

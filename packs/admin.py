@@ -4,12 +4,15 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils.html import format_html, format_html_join
 from django.urls import path
 
 from actions.rules import CORE_PACK_REF
 from attune.admin_forms import PrettyJSONField, TagsFormField, WriteOnlyTextarea
 from attune.admin_guard import RevisionGuardedAdmin, RevisionGuardedForm
+from attune.admin_readonly import PrettyReadOnlyJSON
 from attune.validators import secret_keys
+from packs import admin_sync as sync_preview
 from packs.models import Pack
 from packs.ondisk import operations as disk
 from packs.ondisk.archive import ArchiveRejected
@@ -84,9 +87,18 @@ class PackForm(RevisionGuardedForm):
         field_classes = {name: PrettyJSONField for name in JSON_FIELDS}
 
 
+def as_list(head: str, items: list[str]):
+    """A message with its items as a list (escaped: refs and problems come from files)."""
+    return format_html(
+        "{}<ul>{}</ul>", head, format_html_join("", "<li>{}</li>", ((item,) for item in items))
+    )
+
+
 class UploadForm(forms.Form):
     file = forms.FileField(help_text="A .tar.gz, .tgz or .zip archive of the pack.")
-    force = forms.BooleanField(required=False, help_text="Replace the pack if it is registered already.")
+    force = forms.BooleanField(
+        required=False, label="Force", help_text="Replace the pack if it is registered already."
+    )
 
 
 class WorkflowInline(admin.TabularInline):
@@ -103,8 +115,10 @@ class WorkflowInline(admin.TabularInline):
 
 
 @admin.register(Pack)
-class PackAdmin(RevisionGuardedAdmin):
+class PackAdmin(PrettyReadOnlyJSON, RevisionGuardedAdmin):
     form = PackForm
+    # config is left out: its secret values are shown only masked (PackForm).
+    pretty_json_fields = tuple(name for name in JSON_FIELDS if name != "config")
     list_display = ("ref", "label", "version", "workflow_count", "is_standard", "updated")
     list_filter = ("is_standard",)
     search_fields = ("ref", "label", "description")
@@ -129,7 +143,7 @@ class PackAdmin(RevisionGuardedAdmin):
         # pack.yaml may carry the secret values themselves; the file is not masked, so not shown.
         if has_secret_values(pack.conf_schema, pack.config):
             return "(not shown: this pack has secret config values)"
-        return pack.manifest_text
+        return format_html('<pre class="manifest">{}</pre>', pack.manifest_text)  # indentation kept
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(workflow_count=Count("workflows"))
@@ -140,18 +154,40 @@ class PackAdmin(RevisionGuardedAdmin):
 
     @admin.action(description="Sync selected packs from disk", permissions=["change"])
     def sync_from_disk(self, request, queryset):
-        for pack in queryset:
-            try:
-                plan = disk.sync(pack, check=disk.deletion_guard(request.user))
-            except PackInvalid as exc:
-                problems = "; ".join(str(p) for p in exc.problems[:10])
-                self.message_user(
-                    request, f"{pack.ref}: not synced, nothing written: {problems}", messages.ERROR
-                )
-            except (disk.PathNotAllowed, disk.PruneNotAllowed) as exc:
-                self.message_user(request, f"{pack.ref}: not synced: {exc}", messages.ERROR)
-            else:
-                self.message_user(request, " | ".join(plan.lines()), messages.SUCCESS)
+        """Show the plan first (a dry run); apply it only on Confirm, if the disk is unchanged."""
+        packs = list(queryset.order_by("ref"))
+        previews = sync_preview.preview(packs, request.user)
+        plan_digest = sync_preview.digest(previews)
+        if "confirm" in request.POST:
+            if request.POST.get("plan_digest") == plan_digest:
+                for pack in packs:
+                    self._report(request, sync_preview.attempt(pack, request.user, dry_run=False))
+                return None  # back to the changelist, with one message per pack
+            self.message_user(
+                request,
+                "The files on disk changed since the plan was shown: nothing was synced. "
+                "Check the new plan below and confirm again.",
+                messages.WARNING,
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Sync from disk: plan",
+            "previews": previews,
+            "plan_digest": plan_digest,
+        }
+        return TemplateResponse(request, "admin/packs/pack/sync_preview.html", context)
+
+    def _report(self, request, outcome):
+        if outcome.problems:
+            head, items, level = (
+                f"{outcome.pack.ref}: not synced, nothing written:",
+                outcome.problems,
+                messages.ERROR,
+            )
+        else:
+            head, items, level = f"{outcome.pack.ref}: synced.", outcome.items, messages.SUCCESS
+        self.message_user(request, as_list(head, items or ["nothing changed"]), level)
 
     def get_urls(self):
         upload = self.admin_site.admin_view(self.upload_view)
@@ -173,10 +209,19 @@ class PackAdmin(RevisionGuardedAdmin):
                 )
             except PackInvalid as exc:
                 problems = [str(problem) for problem in exc.problems]
-            except (ArchiveRejected, disk.PackExists, disk.PruneNotAllowed) as exc:
-                form.add_error("file", str(exc))
+            except disk.PackExists:
+                form.add_error(
+                    "file",
+                    "This pack is registered already, or its folder exists in the packs directory. "
+                    "Tick “Force” to replace it.",
+                )
+            except (ArchiveRejected, disk.PruneNotAllowed) as exc:
+                form.add_error("file", sync_preview.problems_of(exc)[0])
             else:
-                self.message_user(request, " | ".join(plan.lines()), messages.SUCCESS)
+                items = sync_preview.PackPreview(None, plan).items or ["nothing changed"]
+                self.message_user(
+                    request, as_list(f"{plan.ref}: uploaded and registered.", items), messages.SUCCESS
+                )
                 return redirect("admin:packs_pack_change", Pack.objects.get(ref=plan.ref).pk)
         context = {
             **self.admin_site.each_context(request),

@@ -11,8 +11,9 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from actions.companions import follow_enabled, follow_workflow
-from attune.admin_forms import PrettyJSONField, TagsFormField
+from attune.admin_forms import PrettyJSONField, TagsFormField, YamlOrJSONField
 from attune.admin_guard import RevisionGuardedAdmin, RevisionGuardedForm
+from attune.admin_readonly import PrettyReadOnlyJSON
 from attune.yamlio import YamlError, load_yaml
 from executions import service
 from workflows.models import Workflow
@@ -54,7 +55,7 @@ class WorkflowForm(RevisionGuardedForm):
             "definition",
         )
         field_classes = {
-            "definition": PrettyJSONField,
+            "definition": YamlOrJSONField,
             "param_schema": PrettyJSONField,
             "out_schema": PrettyJSONField,
         }
@@ -66,14 +67,15 @@ def _located(diagnostic) -> str:
 
 
 @admin.register(Workflow)
-class WorkflowAdmin(RevisionGuardedAdmin):
+class WorkflowAdmin(PrettyReadOnlyJSON, RevisionGuardedAdmin):
     form = WorkflowForm
+    pretty_json_fields = ("definition", "param_schema", "out_schema")
     list_display = ("ref", "pack", "label", "version", "enabled", "tag_list", "updated")
     list_filter = ("enabled", "pack")
     # tags__tag_icontains searches inside the tag list in the database (attune.fields).
     search_fields = ("ref", "label", "description", "tags__tag_icontains")
     list_select_related = ("pack",)
-    readonly_fields = ("picture", "created", "updated")
+    readonly_fields = ("picture", "source_path", "created", "updated")
     actions = ["enable_workflows", "disable_workflows"]
 
     def save_model(self, request, obj, form, change):
@@ -110,6 +112,11 @@ class WorkflowAdmin(RevisionGuardedAdmin):
             "<path:object_id>/run/", self.admin_site.admin_view(self.run_view), name="workflows_workflow_run"
         )
         return [run, *super().get_urls()]
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # The language reference and the JSON Schema of definitions, beside the editor.
+        extra_context = {**(extra_context or {}), "definition_help": True}
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if service.may_execute(request.user):

@@ -40,8 +40,24 @@ def loaded(api_client, make_pack_dir, packs_dir):
 
 
 def sync_action(browser, *packs):
+    """The action as the changelist sends it: it shows the plan, applies nothing."""
     return browser.post(
         CHANGELIST, {"action": "sync_from_disk", "_selected_action": [pack.pk for pack in packs]}
+    )
+
+
+def sync_confirmed(browser, *packs):
+    """Preview, then Confirm with the digest the preview page carried."""
+    preview = sync_action(browser, *packs)
+    assert preview.status_code == 200
+    return browser.post(
+        CHANGELIST,
+        {
+            "action": "sync_from_disk",
+            "_selected_action": [pack.pk for pack in packs],
+            "plan_digest": preview.context["plan_digest"],
+            "confirm": "Confirm",
+        },
     )
 
 
@@ -68,85 +84,121 @@ def archive(files: dict, name="demo.tgz") -> io.BytesIO:
 # --- Sync from disk -----------------------------------------------------------------------------
 
 
-def test_sync_action_applies_the_plan_and_shows_it(admin_browser, loaded):
+def test_sync_confirmed_applies_the_plan_and_lists_it(admin_browser, loaded):
     loaded.action_workflow("deploy", label="Deploy v2")
     (loaded.path / "workflows/nightly.yaml").unlink()
-    response = sync_action(admin_browser, Pack.objects.get(ref="demo"))
+    response = sync_confirmed(admin_browser, Pack.objects.get(ref="demo"))
     assert response.status_code == 302
     assert messages_of(response) == [
         (
             SUCCESS,
-            "pack demo: unchanged"
-            " |   update    demo.deploy (label, metadata_text, metadata_sha256)"
-            " |   delete    demo.nightly"
-            " |   update    action demo.deploy (label, source_text, source_sha256)",
+            "demo: synced.<ul>"
+            "<li>update workflow demo.deploy (label, metadata_text, metadata_sha256)</li>"
+            "<li>delete workflow demo.nightly</li>"
+            "<li>update action demo.deploy (label, source_text, source_sha256)</li></ul>",
         )
     ]
     assert rows() == {"demo.deploy": "Deploy v2"}
 
 
-def test_sync_action_of_an_unchanged_pack_writes_nothing(admin_browser, loaded):
+def test_sync_of_an_unchanged_pack_writes_nothing(admin_browser, loaded):
     before = list(Workflow.objects.order_by("ref").values_list("id", "updated"))
-    response = sync_action(admin_browser, Pack.objects.get(ref="demo"))
-    assert messages_of(response) == [
-        (
-            SUCCESS,
-            "pack demo: unchanged |   unchanged demo.deploy |   unchanged demo.nightly"
-            " |   unchanged action demo.deploy",
-        )
-    ]
+    response = sync_confirmed(admin_browser, Pack.objects.get(ref="demo"))
+    assert messages_of(response) == [(SUCCESS, "demo: synced.<ul><li>nothing changed</li></ul>")]
     assert list(Workflow.objects.order_by("ref").values_list("id", "updated")) == before
 
 
-def test_sync_action_on_an_invalid_pack_shows_the_problems_and_writes_nothing(admin_browser, loaded):
+def test_sync_on_an_invalid_pack_shows_the_problems_and_writes_nothing(admin_browser, loaded):
     loaded.action_workflow("deploy", label="Deploy v2")
     loaded.write("workflows/nightly.yaml", "tasks: []\n")
     before = rows()
-    response = sync_action(admin_browser, Pack.objects.get(ref="demo"))
+    preview = sync_action(admin_browser, Pack.objects.get(ref="demo"))
+    assert "cannot be synced" in preview.content.decode()
+    response = sync_confirmed(admin_browser, Pack.objects.get(ref="demo"))
     assert response.status_code == 302
     assert messages_of(response) == [
         (
             ERROR,
-            "demo: not synced, nothing written: "
-            "workflows/nightly.yaml:1:8: W005-empty-list: 'tasks' must not be empty.",
+            "demo: not synced, nothing written:<ul>"
+            "<li>workflows/nightly.yaml:1:8: W005-empty-list: &#x27;tasks&#x27; must not be empty.</li></ul>",
         )
     ]
     assert rows() == before
 
 
-def test_sync_action_on_a_pack_made_in_the_admin_says_it_has_no_directory(
-    admin_browser, make_pack, packs_dir
-):
+def test_sync_on_a_pack_made_in_the_admin_says_it_has_no_directory(admin_browser, make_pack, packs_dir):
     pack = make_pack("handmade")
-    response = sync_action(admin_browser, pack)
+    response = sync_confirmed(admin_browser, pack)
     ((level, message),) = messages_of(response)
     assert level == ERROR and message.startswith("handmade: not synced")
     assert "not loaded from disk" in message
     assert not Workflow.objects.exists()
 
 
-def test_sync_action_on_a_pack_outside_the_packs_dir_is_refused(admin_browser, loaded, settings, tmp_path):
+def test_sync_on_a_pack_outside_the_packs_dir_is_refused(admin_browser, loaded, settings, tmp_path):
     settings.ATTUNE_PACKS_DIR = tmp_path / "elsewhere"
     loaded.action_workflow("deploy", label="Deploy v2")
-    ((level, message),) = messages_of(sync_action(admin_browser, Pack.objects.get(ref="demo")))
+    ((level, message),) = messages_of(sync_confirmed(admin_browser, Pack.objects.get(ref="demo")))
     assert level == ERROR and "outside the packs directory" in message
     assert rows()["demo.deploy"] == "Deploy"
 
 
-def test_sync_action_reports_each_selected_pack_on_its_own(admin_browser, loaded, make_pack):
+def test_sync_reports_each_selected_pack_on_its_own(admin_browser, loaded, make_pack):
     loaded.action_workflow("deploy", label="Deploy v2")
     handmade = make_pack("handmade")
-    response = sync_action(admin_browser, Pack.objects.get(ref="demo"), handmade)
+    response = sync_confirmed(admin_browser, Pack.objects.get(ref="demo"), handmade)
     assert sorted(level for level, _ in messages_of(response)) == [SUCCESS, ERROR]
     assert rows()["demo.deploy"] == "Deploy v2"
 
 
-def test_sync_action_needs_the_change_permission(staff_browser, loaded):
+def test_sync_needs_the_change_permission(staff_browser, loaded):
     browser = staff_browser(["packs.view_pack"])
     loaded.action_workflow("deploy", label="Deploy v2")
-    response = sync_action(browser, Pack.objects.get(ref="demo"))
+    pack = Pack.objects.get(ref="demo")
+    response = browser.post(
+        CHANGELIST,
+        {"action": "sync_from_disk", "_selected_action": [pack.pk], "confirm": "Confirm", "plan_digest": "x"},
+    )
     assert not any(level == SUCCESS for level, _ in messages_of(response))
+    assert b"sync-plan" not in response.content
     assert rows()["demo.deploy"] == "Deploy"
+
+
+def test_sync_preview_lists_the_plan_and_changes_nothing(admin_browser, loaded):
+    loaded.action_workflow("deploy", label="Deploy v2")
+    (loaded.path / "workflows/nightly.yaml").unlink()
+    before = list(Workflow.objects.order_by("ref").values_list("ref", "label", "updated"))
+    response = sync_action(admin_browser, Pack.objects.get(ref="demo"))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert '<ul id="sync-plan">' in page
+    assert "<li>delete workflow demo.nightly</li>" in page
+    assert "<li>update workflow demo.deploy (label, metadata_text, metadata_sha256)</li>" in page
+    assert '<input type="submit" name="confirm" value="Confirm"' in page
+    assert f'href="{CHANGELIST}" class="button cancel-link">Cancel</a>' in page
+    assert list(Workflow.objects.order_by("ref").values_list("ref", "label", "updated")) == before
+
+
+def test_sync_confirm_after_the_files_changed_shows_the_new_plan_and_applies_nothing(admin_browser, loaded):
+    pack = Pack.objects.get(ref="demo")
+    loaded.action_workflow("deploy", label="Deploy v2")
+    digest = sync_action(admin_browser, pack).context["plan_digest"]
+    (loaded.path / "workflows/nightly.yaml").unlink()  # changed after the plan was shown
+    response = admin_browser.post(
+        CHANGELIST,
+        {
+            "action": "sync_from_disk",
+            "_selected_action": [pack.pk],
+            "plan_digest": digest,
+            "confirm": "Confirm",
+        },
+    )
+    assert response.status_code == 200
+    assert (
+        "The files on disk changed since the plan was shown: nothing was synced" in response.content.decode()
+    )
+    assert "<li>delete workflow demo.nightly</li>" in response.content.decode()
+    assert rows() == {"demo.deploy": "Deploy", "demo.nightly": "Nightly"}
 
 
 # --- Upload page -------------------------------------------------------------------------------
@@ -170,7 +222,11 @@ def test_upload_of_a_good_archive_redirects_to_the_new_pack(admin_browser, packs
     assert response.status_code == 302
     assert response["Location"] == f"/admin/packs/pack/{pack.pk}/change/"
     ((level, message),) = messages_of(response)
-    assert level == SUCCESS and message == "pack demo: create |   create    demo.nightly"
+    assert level == SUCCESS
+    assert (
+        message
+        == "demo: uploaded and registered.<ul><li>pack demo: create</li><li>create workflow demo.nightly</li></ul>"
+    )
     assert rows() == {"demo.nightly": "Nightly"}
     assert [p.name for p in packs_dir.iterdir()] == ["demo"]
     assert (packs_dir / "demo/workflows/nightly.yaml").read_bytes() == NIGHTLY
@@ -203,7 +259,9 @@ def test_upload_of_a_registered_ref_without_force_shows_the_conflict(admin_brows
     changed = {**files, "workflows/nightly.yaml": NIGHTLY.replace(b"Nightly", b"Changed")}
     response = admin_browser.post(UPLOAD_PAGE, {"file": archive(changed)})
     assert response.status_code == 200
-    assert "already exists" in str(response.context["form"].errors["file"])
+    assert "registered already" in str(response.context["form"].errors["file"])
+    assert "Tick “Force” to replace it" in response.content.decode()
+    assert "force=true" not in response.content.decode()
     assert rows() == {"demo.nightly": "Nightly"}
     assert (packs_dir / "demo/workflows/nightly.yaml").read_bytes() == NIGHTLY
 
