@@ -6,8 +6,8 @@ from django import forms
 from django.conf import settings
 
 from attune.storable import data_problem
-from attune.yamlio import YamlError, load_yaml
 from attune.validators import normalize_tags
+from attune.yamlio import YamlError, load_yaml
 
 
 class PrettyJSONField(forms.JSONField):

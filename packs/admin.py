@@ -4,8 +4,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.utils.html import format_html, format_html_join
 from django.urls import path
+from django.utils.html import format_html, format_html_join
 
 from actions.rules import CORE_PACK_REF
 from attune.admin_forms import PrettyJSONField, TagsFormField, WriteOnlyTextarea
