@@ -1,10 +1,14 @@
+from urllib.parse import urlencode
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from actions.rules import CORE_PACK_REF
@@ -12,7 +16,7 @@ from attune.admin_forms import PrettyJSONField, TagsFormField, WriteOnlyTextarea
 from attune.admin_guard import RevisionGuardedAdmin, RevisionGuardedForm
 from attune.admin_readonly import PrettyReadOnlyJSON
 from attune.validators import secret_keys
-from packs import admin_sync as sync_preview
+from packs.admin_sync import plan_items, problems_of, sync_packs
 from packs.models import Pack
 from packs.ondisk import operations as disk
 from packs.ondisk.archive import ArchiveRejected
@@ -94,6 +98,14 @@ def as_list(head: str, items: list[str]):
     )
 
 
+def archive_refusal(exc: ArchiveRejected) -> str:
+    """Why an archive was refused; the unpacking library's own words are left out."""
+    reason = str(exc)
+    if reason.startswith(("not a readable", "the archive could not be read")):
+        return "The file could not be read as a .tar.gz, .tgz or .zip archive: is it damaged?"
+    return f"The archive was refused: {reason}."
+
+
 class UploadForm(forms.Form):
     file = forms.FileField(help_text="A .tar.gz, .tgz or .zip archive of the pack.")
     force = forms.BooleanField(
@@ -154,27 +166,44 @@ class PackAdmin(PrettyReadOnlyJSON, RevisionGuardedAdmin):
 
     @admin.action(description="Sync selected packs from disk", permissions=["change"])
     def sync_from_disk(self, request, queryset):
-        """Show the plan first (a dry run); apply it only on Confirm, if the disk is unchanged."""
-        packs = list(queryset.order_by("ref"))
-        previews = sync_preview.preview(packs, request.user)
-        plan_digest = sync_preview.digest(previews)
-        if "confirm" in request.POST:
-            if request.POST.get("plan_digest") == plan_digest:
-                for pack in packs:
-                    self._report(request, sync_preview.attempt(pack, request.user, dry_run=False))
-                return None  # back to the changelist, with one message per pack
+        """Open the preview of the plan (nothing is written until Confirm)."""
+        query = urlencode([("pack", pk) for pk in queryset.order_by("ref").values_list("pk", flat=True)])
+        return redirect(f"{reverse('admin:packs_pack_sync')}?{query}")
+
+    def sync_view(self, request):
+        """The plan of a sync from disk, with Confirm / Cancel; Confirm applies exactly that plan."""
+        if request.method not in ("GET", "POST"):
+            return HttpResponseNotAllowed(["GET", "POST"])
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        chosen = (request.POST if request.method == "POST" else request.GET).getlist("pack")
+        packs = list(
+            self.get_queryset(request).filter(pk__in=[pk for pk in chosen if pk.isdigit()]).order_by("ref")
+        )
+        if not packs:
+            self.message_user(request, "Select the packs to sync from disk first.", messages.WARNING)
+            return redirect("admin:packs_pack_changelist")
+        if not all(self.has_change_permission(request, pack) for pack in packs):
+            raise PermissionDenied
+        confirmed = request.POST.get("plan_digest", "") if request.method == "POST" else ""
+        run = sync_packs(packs, request.user, confirmed)
+        if run.applied:
+            for outcome in run.outcomes:
+                self._report(request, outcome)
+            return redirect("admin:packs_pack_changelist")
+        if request.method == "POST":
             self.message_user(
                 request,
-                "The files on disk changed since the plan was shown: nothing was synced. "
+                "The files on disk changed since the plan was shown, so nothing was synced. "
                 "Check the new plan below and confirm again.",
                 messages.WARNING,
             )
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": "Sync from disk: plan",
-            "previews": previews,
-            "plan_digest": plan_digest,
+            "title": "Sync from disk: the plan",
+            "outcomes": run.outcomes,
+            "plan_digest": run.digest,
         }
         return TemplateResponse(request, "admin/packs/pack/sync_preview.html", context)
 
@@ -191,7 +220,19 @@ class PackAdmin(PrettyReadOnlyJSON, RevisionGuardedAdmin):
 
     def get_urls(self):
         upload = self.admin_site.admin_view(self.upload_view)
-        return [path("upload/", upload, name="packs_pack_upload"), *super().get_urls()]
+        sync = self.admin_site.admin_view(self.sync_view)
+        return [
+            path("upload/", upload, name="packs_pack_upload"),
+            path("sync/", sync, name="packs_pack_sync"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        pack = self.get_object(request, unquote(object_id))
+        if pack is not None and pack.source_dir and self.has_change_permission(request, pack):
+            sync_url = f"{reverse('admin:packs_pack_sync')}?{urlencode({'pack': pack.pk})}"
+            extra_context = {**(extra_context or {}), "sync_url": sync_url}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def upload_view(self, request):
         """Upload an archive: the same code path as POST /api/v1/packs/upload."""
@@ -215,10 +256,12 @@ class PackAdmin(PrettyReadOnlyJSON, RevisionGuardedAdmin):
                     "This pack is registered already, or its folder exists in the packs directory. "
                     "Tick “Force” to replace it.",
                 )
-            except (ArchiveRejected, disk.PruneNotAllowed) as exc:
-                form.add_error("file", sync_preview.problems_of(exc)[0])
+            except ArchiveRejected as exc:
+                form.add_error("file", archive_refusal(exc))
+            except disk.PruneNotAllowed as exc:
+                form.add_error("file", problems_of(exc)[0])
             else:
-                items = sync_preview.PackPreview(None, plan).items or ["nothing changed"]
+                items = plan_items(plan) or ["nothing changed"]
                 self.message_user(
                     request, as_list(f"{plan.ref}: uploaded and registered.", items), messages.SUCCESS
                 )

@@ -12,6 +12,7 @@ from workflows.models import Workflow
 
 CHANGELIST = "/admin/packs/pack/"
 UPLOAD_PAGE = "/admin/packs/pack/upload/"
+SYNC_PAGE = "/admin/packs/pack/sync/"
 MANIFEST = b'ref: demo\nlabel: Demo\ndescription: Uploaded\nversion: "1.0.0"\n'
 NIGHTLY = b"label: Nightly\ntasks:\n  - name: only\n    action: core.echo\n"
 
@@ -40,25 +41,27 @@ def loaded(api_client, make_pack_dir, packs_dir):
 
 
 def sync_action(browser, *packs):
-    """The action as the changelist sends it: it shows the plan, applies nothing."""
+    """The changelist action: it only opens the preview page."""
     return browser.post(
         CHANGELIST, {"action": "sync_from_disk", "_selected_action": [pack.pk for pack in packs]}
     )
 
 
+def sync_preview(browser, *packs):
+    return browser.get(SYNC_PAGE, {"pack": [pack.pk for pack in packs]})
+
+
+def confirm(browser, digest, *packs):
+    return browser.post(
+        SYNC_PAGE, {"pack": [pack.pk for pack in packs], "plan_digest": digest, "confirm": "Confirm"}
+    )
+
+
 def sync_confirmed(browser, *packs):
     """Preview, then Confirm with the digest the preview page carried."""
-    preview = sync_action(browser, *packs)
+    preview = sync_preview(browser, *packs)
     assert preview.status_code == 200
-    return browser.post(
-        CHANGELIST,
-        {
-            "action": "sync_from_disk",
-            "_selected_action": [pack.pk for pack in packs],
-            "plan_digest": preview.context["plan_digest"],
-            "confirm": "Confirm",
-        },
-    )
+    return confirm(browser, preview.context["plan_digest"], *packs)
 
 
 def messages_of(response) -> list[tuple[int, str]]:
@@ -84,11 +87,37 @@ def archive(files: dict, name="demo.tgz") -> io.BytesIO:
 # --- Sync from disk -----------------------------------------------------------------------------
 
 
-def test_sync_confirmed_applies_the_plan_and_lists_it(admin_browser, loaded):
+def test_the_sync_action_opens_the_preview_of_the_selected_packs_and_writes_nothing(admin_browser, loaded):
+    loaded.action_workflow("deploy", label="Deploy v2")
+    pack = Pack.objects.get(ref="demo")
+    response = sync_action(admin_browser, pack)
+    assert response.status_code == 302
+    assert response["Location"] == f"{SYNC_PAGE}?pack={pack.pk}"
+    assert rows()["demo.deploy"] == "Deploy"
+
+
+def test_sync_preview_lists_the_plan_with_confirm_and_cancel_and_changes_nothing(admin_browser, loaded):
+    loaded.action_workflow("deploy", label="Deploy v2")
+    (loaded.path / "workflows/nightly.yaml").unlink()
+    before = list(Workflow.objects.order_by("ref").values_list("ref", "label", "updated", "revision"))
+    response = sync_preview(admin_browser, Pack.objects.get(ref="demo"))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert '<ul id="sync-plan">' in page
+    assert "<li>update workflow demo.deploy (label, metadata_text, metadata_sha256)</li>" in page
+    assert "<li>delete workflow demo.nightly</li>" in page
+    assert "<li>update action demo.deploy (label, source_text, source_sha256)</li>" in page
+    assert '<input type="submit" name="confirm" value="Confirm"' in page
+    assert f'<a href="{CHANGELIST}" class="button cancel-link">Cancel</a>' in page
+    assert list(Workflow.objects.order_by("ref").values_list("ref", "label", "updated", "revision")) == before
+
+
+def test_sync_confirmed_applies_the_previewed_plan_and_lists_it(admin_browser, loaded):
     loaded.action_workflow("deploy", label="Deploy v2")
     (loaded.path / "workflows/nightly.yaml").unlink()
     response = sync_confirmed(admin_browser, Pack.objects.get(ref="demo"))
     assert response.status_code == 302
+    assert response["Location"] == CHANGELIST
     assert messages_of(response) == [
         (
             SUCCESS,
@@ -101,9 +130,50 @@ def test_sync_confirmed_applies_the_plan_and_lists_it(admin_browser, loaded):
     assert rows() == {"demo.deploy": "Deploy v2"}
 
 
+def test_cancel_leads_back_to_the_list_and_changes_nothing(admin_browser, loaded):
+    loaded.action_workflow("deploy", label="Deploy v2")
+    preview = sync_preview(admin_browser, Pack.objects.get(ref="demo"))
+    assert admin_browser.get(CHANGELIST).status_code == 200  # where Cancel leads
+    assert preview.status_code == 200 and rows()["demo.deploy"] == "Deploy"
+
+
+def test_confirm_after_the_files_changed_shows_the_new_plan_and_applies_nothing(admin_browser, loaded):
+    pack = Pack.objects.get(ref="demo")
+    loaded.action_workflow("deploy", label="Deploy v2")
+    digest = sync_preview(admin_browser, pack).context["plan_digest"]
+    (loaded.path / "workflows/nightly.yaml").unlink()  # changed after the plan was shown
+    response = confirm(admin_browser, digest, pack)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "The files on disk changed since the plan was shown, so nothing was synced" in page
+    assert "<li>delete workflow demo.nightly</li>" in page
+    assert response.context["plan_digest"] != digest
+    assert rows() == {"demo.deploy": "Deploy", "demo.nightly": "Nightly"}
+
+
+def test_confirm_after_a_file_changed_to_the_same_kind_of_plan_applies_nothing(admin_browser, loaded):
+    pack = Pack.objects.get(ref="demo")
+    loaded.action_workflow("deploy", label="Deploy v2")
+    digest = sync_preview(admin_browser, pack).context["plan_digest"]
+    loaded.action_workflow("deploy", label="Deploy v3")  # the same fields change, to other values
+    response = confirm(admin_browser, digest, pack)
+    assert response.status_code == 200
+    assert "nothing was synced" in response.content.decode()
+    assert rows()["demo.deploy"] == "Deploy"
+
+
+def test_confirm_with_a_made_up_digest_applies_nothing(admin_browser, loaded):
+    loaded.action_workflow("deploy", label="Deploy v2")
+    response = confirm(admin_browser, "0" * 64, Pack.objects.get(ref="demo"))
+    assert response.status_code == 200 and "nothing was synced" in response.content.decode()
+    assert rows()["demo.deploy"] == "Deploy"
+
+
 def test_sync_of_an_unchanged_pack_writes_nothing(admin_browser, loaded):
     before = list(Workflow.objects.order_by("ref").values_list("id", "updated"))
-    response = sync_confirmed(admin_browser, Pack.objects.get(ref="demo"))
+    preview = sync_preview(admin_browser, Pack.objects.get(ref="demo"))
+    assert "already matches the files on disk" in preview.content.decode()
+    response = confirm(admin_browser, preview.context["plan_digest"], Pack.objects.get(ref="demo"))
     assert messages_of(response) == [(SUCCESS, "demo: synced.<ul><li>nothing changed</li></ul>")]
     assert list(Workflow.objects.order_by("ref").values_list("id", "updated")) == before
 
@@ -112,9 +182,9 @@ def test_sync_on_an_invalid_pack_shows_the_problems_and_writes_nothing(admin_bro
     loaded.action_workflow("deploy", label="Deploy v2")
     loaded.write("workflows/nightly.yaml", "tasks: []\n")
     before = rows()
-    preview = sync_action(admin_browser, Pack.objects.get(ref="demo"))
-    assert "cannot be synced" in preview.content.decode()
-    response = sync_confirmed(admin_browser, Pack.objects.get(ref="demo"))
+    preview = sync_preview(admin_browser, Pack.objects.get(ref="demo"))
+    assert "cannot be synced, nothing will be written for it" in preview.content.decode()
+    response = confirm(admin_browser, preview.context["plan_digest"], Pack.objects.get(ref="demo"))
     assert response.status_code == 302
     assert messages_of(response) == [
         (
@@ -140,7 +210,17 @@ def test_sync_on_a_pack_outside_the_packs_dir_is_refused(admin_browser, loaded, 
     loaded.action_workflow("deploy", label="Deploy v2")
     ((level, message),) = messages_of(sync_confirmed(admin_browser, Pack.objects.get(ref="demo")))
     assert level == ERROR and "outside the packs directory" in message
+    assert str(tmp_path) not in message
     assert rows()["demo.deploy"] == "Deploy"
+
+
+def test_a_prune_the_user_may_not_do_is_explained_without_permission_codes(staff_browser, loaded):
+    browser = staff_browser(["packs.view_pack", "packs.change_pack"])
+    (loaded.path / "workflows/nightly.yaml").unlink()
+    preview = sync_preview(browser, Pack.objects.get(ref="demo"))
+    page = preview.content.decode()
+    assert "may not delete them" in page and "workflows.delete_workflow" not in page
+    assert Workflow.objects.filter(ref="demo.nightly").exists()
 
 
 def test_sync_reports_each_selected_pack_on_its_own(admin_browser, loaded, make_pack):
@@ -151,54 +231,39 @@ def test_sync_reports_each_selected_pack_on_its_own(admin_browser, loaded, make_
     assert rows()["demo.deploy"] == "Deploy v2"
 
 
-def test_sync_needs_the_change_permission(staff_browser, loaded):
+def test_sync_without_a_pack_chosen_goes_back_to_the_list(admin_browser, loaded):
+    response = admin_browser.get(SYNC_PAGE, {"pack": ["x", "999999"]})
+    assert response.status_code == 302 and response["Location"] == CHANGELIST
+
+
+def test_a_viewer_without_the_change_permission_cannot_preview_or_sync(staff_browser, loaded):
     browser = staff_browser(["packs.view_pack"])
     loaded.action_workflow("deploy", label="Deploy v2")
     pack = Pack.objects.get(ref="demo")
-    response = browser.post(
-        CHANGELIST,
-        {"action": "sync_from_disk", "_selected_action": [pack.pk], "confirm": "Confirm", "plan_digest": "x"},
-    )
-    assert not any(level == SUCCESS for level, _ in messages_of(response))
-    assert b"sync-plan" not in response.content
+    assert sync_preview(browser, pack).status_code == 403
+    response = confirm(browser, "x", pack)
+    assert response.status_code == 403
+    assert b"Permission denied" in response.content
+    assert "sync_from_disk" not in browser.get(CHANGELIST).content.decode()  # the action is not offered
     assert rows()["demo.deploy"] == "Deploy"
 
 
-def test_sync_preview_lists_the_plan_and_changes_nothing(admin_browser, loaded):
+def test_the_sync_page_refuses_a_post_without_its_csrf_token(admin_user, loaded):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(admin_user)
     loaded.action_workflow("deploy", label="Deploy v2")
-    (loaded.path / "workflows/nightly.yaml").unlink()
-    before = list(Workflow.objects.order_by("ref").values_list("ref", "label", "updated"))
-    response = sync_action(admin_browser, Pack.objects.get(ref="demo"))
-    page = response.content.decode()
-    assert response.status_code == 200
-    assert '<ul id="sync-plan">' in page
-    assert "<li>delete workflow demo.nightly</li>" in page
-    assert "<li>update workflow demo.deploy (label, metadata_text, metadata_sha256)</li>" in page
-    assert '<input type="submit" name="confirm" value="Confirm"' in page
-    assert f'href="{CHANGELIST}" class="button cancel-link">Cancel</a>' in page
-    assert list(Workflow.objects.order_by("ref").values_list("ref", "label", "updated")) == before
-
-
-def test_sync_confirm_after_the_files_changed_shows_the_new_plan_and_applies_nothing(admin_browser, loaded):
     pack = Pack.objects.get(ref="demo")
-    loaded.action_workflow("deploy", label="Deploy v2")
-    digest = sync_action(admin_browser, pack).context["plan_digest"]
-    (loaded.path / "workflows/nightly.yaml").unlink()  # changed after the plan was shown
-    response = admin_browser.post(
-        CHANGELIST,
-        {
-            "action": "sync_from_disk",
-            "_selected_action": [pack.pk],
-            "plan_digest": digest,
-            "confirm": "Confirm",
-        },
-    )
-    assert response.status_code == 200
-    assert (
-        "The files on disk changed since the plan was shown: nothing was synced" in response.content.decode()
-    )
-    assert "<li>delete workflow demo.nightly</li>" in response.content.decode()
-    assert rows() == {"demo.deploy": "Deploy", "demo.nightly": "Nightly"}
+    response = browser.post(SYNC_PAGE, {"pack": [pack.pk], "plan_digest": "x", "confirm": "Confirm"})
+    assert response.status_code == 403
+    assert rows()["demo.deploy"] == "Deploy"
+
+
+def test_the_change_page_of_a_pack_from_disk_links_its_sync_preview(admin_browser, loaded, make_pack):
+    pack = Pack.objects.get(ref="demo")
+    page = admin_browser.get(f"/admin/packs/pack/{pack.pk}/change/").content.decode()
+    assert f'href="{SYNC_PAGE}?pack={pack.pk}"' in page
+    handmade = make_pack("handmade")
+    assert SYNC_PAGE not in admin_browser.get(f"/admin/packs/pack/{handmade.pk}/change/").content.decode()
 
 
 # --- Upload page -------------------------------------------------------------------------------
@@ -225,7 +290,7 @@ def test_upload_of_a_good_archive_redirects_to_the_new_pack(admin_browser, packs
     assert level == SUCCESS
     assert (
         message
-        == "demo: uploaded and registered.<ul><li>pack demo: create</li><li>create workflow demo.nightly</li></ul>"
+        == "demo: uploaded and registered.<ul><li>create pack demo</li><li>create workflow demo.nightly</li></ul>"
     )
     assert rows() == {"demo.nightly": "Nightly"}
     assert [p.name for p in packs_dir.iterdir()] == ["demo"]
