@@ -21,6 +21,8 @@ class PrettyJSONField(forms.JSONField):
     def prepare_value(self, value):
         if isinstance(value, forms.fields.InvalidJSONInput):
             return value
+        if value is None:
+            return ""  # an empty field, not the word `null` (blank stores None again)
         return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False)
 
     def validate(self, value):
@@ -55,18 +57,21 @@ class WriteOnlyTextarea(forms.Textarea):
 
 
 class YamlOrJSONField(PrettyJSONField):
-    """A definition typed as YAML or JSON (JSON is YAML), read by the safe loader the packs use;
-    a syntax error names its line and column. Shown as JSON; a new form starts empty."""
+    """A value typed as YAML or JSON (JSON is YAML), read by the strict safe loader the packs
+    use (attune.yamlio); a syntax error names its line and column. Stored values are shown as
+    indented JSON; text sent back with an error is shown again as typed."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.widget.attrs.update({"class": "attune-code", "spellcheck": "false"})
+        self.widget.attrs.update({"class": "attune-code", "spellcheck": "false", "wrap": "off"})
 
     def to_python(self, value):
         if self.disabled:
             return value
         if value in self.empty_values or (isinstance(value, str) and not value.strip()):
             return None
+        if not isinstance(value, str):
+            return value
         try:
             return load_yaml(value).data
         except YamlError as exc:
@@ -76,11 +81,9 @@ class YamlOrJSONField(PrettyJSONField):
             ) from None
 
     def bound_data(self, data, initial):
-        return data if not self.disabled else initial  # shown again as typed, errors and all
+        return initial if self.disabled else data
 
     def prepare_value(self, value):
-        if value is None:
-            return ""
         if isinstance(value, str):
             return value  # the text as typed, when the form comes back with errors
         return super().prepare_value(value)

@@ -1,7 +1,9 @@
-"""What a viewer without the change permission sees: JSON fields indented, as editors see them.
+"""What a viewer without the change permission sees: JSON indented and files with their
+indentation, in a <pre>, as editors see them.
 
-Django shows a read-only JSONField as one compact line; `PrettyReadOnlyJSON` swaps each field
-named in `pretty_json_fields` for a display of the same value, indented, in a <pre>.
+Django shows a read-only JSONField as one compact line and a read-only text with its lines
+joined by <br> (leading spaces lost); `PrettyReadOnlyJSON` swaps each field named in
+`pretty_json_fields` for a display of the same value, indented, when the page is read-only.
 """
 
 import json
@@ -10,16 +12,26 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 
-def _pretty_display(name: str):
-    @admin.display(description=name.replace("_", " "))
+def preformatted(text: str):
+    """`text` escaped, in a <pre> that keeps its spaces and lines (YAML files, JSON)."""
+    if not text:
+        return "-"
+    return format_html('<pre class="attune-readonly">{}</pre>', text)
+
+
+def _pretty_display(name: str, label: str):
+    @admin.display(description=label)
     def show(obj):
-        return format_html("<pre>{}</pre>", json.dumps(getattr(obj, name), indent=2, ensure_ascii=False))
+        value = getattr(obj, name)
+        return "-" if value is None else preformatted(json.dumps(value, indent=2, ensure_ascii=False))
 
     show.__name__ = f"{name}_pretty"
     return show
 
 
 class PrettyReadOnlyJSON:
+    """Mixed into a ModelAdmin before its base; `pretty_json_fields` names the JSON fields."""
+
     pretty_json_fields: tuple[str, ...] = ()
 
     def _view_only(self, request, obj) -> bool:
@@ -28,7 +40,10 @@ class PrettyReadOnlyJSON:
     def _displays(self) -> dict:
         cls = type(self)
         if "_pretty_displays" not in cls.__dict__:
-            cls._pretty_displays = {name: _pretty_display(name) for name in self.pretty_json_fields}
+            labels = {name: self.model._meta.get_field(name).verbose_name for name in self.pretty_json_fields}
+            cls._pretty_displays = {
+                name: _pretty_display(name, labels[name]) for name in self.pretty_json_fields
+            }
         return cls._pretty_displays
 
     def get_fields(self, request, obj=None):

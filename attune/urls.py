@@ -3,10 +3,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from attune.health import HealthView
-from attune.site import favicon
-
-# "View site" in the admin header: the API documentation, not a page that does not exist.
-admin.site.site_url = "/docs"
+from attune.site import favicon, language_reference
 
 api_v1 = [
     path("", include("packs.urls")),
@@ -22,6 +19,12 @@ urlpatterns = [
     re_path(r"^api/schema/?$", SpectacularAPIView.as_view(), name="schema"),
     re_path(r"^docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     re_path(r"^redoc/?$", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    # Before the admin's own URLs; admin_view: staff only, as every admin page.
+    path(
+        "admin/reference/workflow-language/",
+        admin.site.admin_view(language_reference),
+        name="language-reference",
+    ),
     path("admin/", admin.site.urls),
     path("favicon.ico", favicon, name="favicon"),
 ]

@@ -14,7 +14,7 @@ from django.utils.html import format_html, format_html_join
 from actions.rules import CORE_PACK_REF
 from attune.admin_forms import PrettyJSONField, TagsFormField, WriteOnlyTextarea
 from attune.admin_guard import RevisionGuardedAdmin, RevisionGuardedForm
-from attune.admin_readonly import PrettyReadOnlyJSON
+from attune.admin_readonly import PrettyReadOnlyJSON, preformatted
 from attune.validators import secret_keys
 from packs.admin_sync import plan_items, problems_of, sync_packs
 from packs.models import Pack
@@ -155,7 +155,7 @@ class PackAdmin(PrettyReadOnlyJSON, RevisionGuardedAdmin):
         # pack.yaml may carry the secret values themselves; the file is not masked, so not shown.
         if has_secret_values(pack.conf_schema, pack.config):
             return "(not shown: this pack has secret config values)"
-        return format_html('<pre class="manifest">{}</pre>', pack.manifest_text)  # indentation kept
+        return preformatted(pack.manifest_text)  # pack.yaml as read, its indentation kept
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(workflow_count=Count("workflows"))
