@@ -1,12 +1,14 @@
 """The admin's disk features: the "Sync from disk" action, the upload page, source files shown read-only."""
 
 import io
+import re
 import tarfile
 
 import pytest
 from django.contrib.messages import ERROR, SUCCESS, get_messages
 from django.test import Client
 
+from actions.models import Action
 from packs.models import Pack
 from workflows.models import Workflow
 
@@ -375,3 +377,56 @@ def test_change_page_does_not_let_the_source_directory_be_edited(admin_browser, 
     adminform = admin_browser.get(f"/admin/packs/pack/{pack.pk}/change/").context["adminform"]
     assert "source_dir" not in adminform.form.fields
     assert "source_dir" in adminform.readonly_fields
+
+
+# --- Source notice ------------------------------------------------------------------------------
+
+
+def notice_of(page: str) -> str:
+    match = re.search(r'<div class="attune-source-notice" id="source-notice".*?</div>', page, re.S)
+    return match.group(0) if match else ""
+
+
+def test_a_workflow_from_a_pack_directory_names_its_file_and_warns_of_the_next_sync(
+    admin_browser, loaded, packs_dir
+):
+    workflow = Workflow.objects.get(ref="demo.nightly")
+    notice = notice_of(admin_browser.get(f"/admin/workflows/workflow/{workflow.pk}/change/").content.decode())
+    assert "<code>demo/workflows/nightly.yaml</code>" in notice
+    assert "The next “Sync from disk” of the pack replaces edits made here" in notice
+    assert str(packs_dir) not in notice  # relative to the packs directory, no server path
+
+
+def test_an_action_linked_workflow_names_both_its_files(admin_browser, loaded):
+    workflow = Workflow.objects.get(ref="demo.deploy")
+    notice = notice_of(admin_browser.get(f"/admin/workflows/workflow/{workflow.pk}/change/").content.decode())
+    assert "<code>demo/actions/workflows/deploy.workflow.yaml</code>" in notice
+    assert "<code>demo/actions/deploy.yaml</code>" in notice
+
+
+def test_an_action_from_a_pack_directory_names_its_file(admin_browser, loaded):
+    action = Action.objects.get(ref="demo.deploy")
+    notice = notice_of(admin_browser.get(f"/admin/actions/action/{action.pk}/change/").content.decode())
+    assert "<code>demo/actions/deploy.yaml</code>" in notice and "Sync from disk" in notice
+
+
+def test_a_core_action_says_it_ships_with_the_server(admin_browser, db):
+    action = Action.objects.get(ref="core.echo")
+    notice = notice_of(admin_browser.get(f"/admin/actions/action/{action.pk}/change/").content.decode())
+    assert "(core pack, shipped with the server)" in notice
+
+
+def test_a_workflow_made_in_the_admin_has_no_source_notice(admin_browser, make_workflow):
+    workflow = make_workflow("handmade.flow")
+    page = admin_browser.get(f"/admin/workflows/workflow/{workflow.pk}/change/").content.decode()
+    assert notice_of(page) == ""
+
+
+def test_a_pack_moved_out_of_the_packs_directory_is_named_without_its_server_path(
+    admin_browser, loaded, settings, tmp_path
+):
+    settings.ATTUNE_PACKS_DIR = tmp_path / "elsewhere"
+    workflow = Workflow.objects.get(ref="demo.nightly")
+    notice = notice_of(admin_browser.get(f"/admin/workflows/workflow/{workflow.pk}/change/").content.decode())
+    assert "workflows/nightly.yaml (in the pack&#x27;s directory, outside the packs directory)" in notice
+    assert str(tmp_path) not in notice
