@@ -19,10 +19,10 @@ def preformatted(text: str):
     return format_html('<pre class="attune-readonly">{}</pre>', text)
 
 
-def _pretty_display(name: str, label: str):
+def _pretty_display(name: str, label: str, value_of):
     @admin.display(description=label)
     def show(obj):
-        value = getattr(obj, name)
+        value = value_of(obj, name)
         return "-" if value is None else preformatted(json.dumps(value, indent=2, ensure_ascii=False))
 
     show.__name__ = f"{name}_pretty"
@@ -34,6 +34,11 @@ class PrettyReadOnlyJSON:
 
     pretty_json_fields: tuple[str, ...] = ()
 
+    @staticmethod
+    def pretty_json_value(obj, name: str):
+        """The value shown for `name`; an admin overrides it to mask what must not be seen."""
+        return getattr(obj, name)
+
     def _view_only(self, request, obj) -> bool:
         return obj is not None and not self.has_change_permission(request, obj)
 
@@ -42,7 +47,8 @@ class PrettyReadOnlyJSON:
         if "_pretty_displays" not in cls.__dict__:
             labels = {name: self.model._meta.get_field(name).verbose_name for name in self.pretty_json_fields}
             cls._pretty_displays = {
-                name: _pretty_display(name, labels[name]) for name in self.pretty_json_fields
+                name: _pretty_display(name, labels[name], cls.pretty_json_value)
+                for name in self.pretty_json_fields
             }
         return cls._pretty_displays
 

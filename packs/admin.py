@@ -129,8 +129,15 @@ class WorkflowInline(admin.TabularInline):
 @admin.register(Pack)
 class PackAdmin(PrettyReadOnlyJSON, RevisionGuardedAdmin):
     form = PackForm
-    # config is left out: its secret values are shown only masked (PackForm).
-    pretty_json_fields = tuple(name for name in JSON_FIELDS if name != "config")
+    pretty_json_fields = JSON_FIELDS
+
+    @staticmethod
+    def pretty_json_value(pack, name):
+        # Viewers see secret config values masked, as editors do (PackForm) and as in the API.
+        if name == "config":
+            return masked_config(pack.conf_schema, pack.config)
+        return getattr(pack, name)
+
     list_display = ("ref", "label", "version", "workflow_count", "is_standard", "updated")
     list_filter = ("is_standard",)
     search_fields = ("ref", "label", "description")
