@@ -430,3 +430,39 @@ def test_a_pack_moved_out_of_the_packs_directory_is_named_without_its_server_pat
     notice = notice_of(admin_browser.get(f"/admin/workflows/workflow/{workflow.pk}/change/").content.decode())
     assert "workflows/nightly.yaml (in the pack&#x27;s directory, outside the packs directory)" in notice
     assert str(tmp_path) not in notice
+
+
+# --- Messages as a person reads them ------------------------------------------------------------
+
+
+def test_the_message_after_a_sync_shows_the_ref_as_written_and_the_plan_as_a_list(admin_browser, loaded):
+    loaded.action_workflow("deploy", label="Deploy v2")
+    preview = sync_preview(admin_browser, Pack.objects.get(ref="demo"))
+    page = admin_browser.post(
+        SYNC_PAGE,
+        {
+            "pack": [Pack.objects.get(ref="demo").pk],
+            "plan_digest": preview.context["plan_digest"],
+            "confirm": "1",
+        },
+        follow=True,
+    ).content.decode()
+    assert '<li class="success">demo: synced.<ul><li>update workflow demo.deploy' in page  # not "Demo"
+    assert "Demo: synced" not in page
+
+
+def test_an_upload_that_is_no_archive_says_so_without_the_unpackers_words(admin_browser, packs_dir):
+    garbage = io.BytesIO(b"this is not gzip data at all")
+    garbage.name = "demo.tgz"
+    response = admin_browser.post(UPLOAD_PAGE, {"file": garbage})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "The file could not be read as a .tar.gz, .tgz or .zip archive: is it damaged?" in page
+    assert "Error" not in response.context["form"].errors["file"][0]  # no exception class or text
+    assert list(packs_dir.iterdir()) == [] and not Pack.objects.exclude(ref="core").exists()
+
+
+def test_the_upload_form_names_the_force_checkbox(admin_browser, packs_dir):
+    page = admin_browser.get(UPLOAD_PAGE).content.decode()
+    assert '<label for="id_force">Force:</label>' in page
+    assert "force=true" not in page

@@ -233,3 +233,57 @@ def test_a_viewer_sees_a_manifest_with_its_indentation(viewer, make_pack):
     pack = make_pack("demo", manifest_text="ref: demo\nmeta:\n  owner: ops\n")
     page = viewer.get(f"/admin/packs/pack/{pack.pk}/change/").content.decode()
     assert '<pre class="attune-readonly">ref: demo\nmeta:\n  owner: ops\n</pre>' in page
+
+
+# --- Action fields ------------------------------------------------------------------------------
+
+
+def action_form(pack, **overrides) -> dict:
+    data = {
+        "ref": "demo.greet",
+        "pack": pack.pk,
+        "label": "Greet",
+        "description": "",
+        "enabled": "on",
+        "runner_type": "shell",
+        "entry_point": "greet.sh",
+        "parameters": "",
+        "output": "",
+        "parameter_delivery": "stdin",
+        "parameter_format": "json",
+        "output_format": "text",
+        "timeout": "",
+        "tags": "",
+    }
+    return {**data, **overrides}
+
+
+def test_action_parameters_written_in_yaml_are_saved(admin_browser, make_pack):
+    pack = make_pack("demo")
+    data = action_form(pack, parameters="name:\n  type: string\n  required: true\n")
+    response = admin_browser.post("/admin/actions/action/add/", data)
+    assert response.status_code == 302, response.content.decode()
+    action = Action.objects.get(ref="demo.greet")
+    assert action.parameters == {"name": {"type": "string", "required": True}}
+    assert action.output is None
+
+
+def test_blank_action_parameters_are_no_parameters_not_null(admin_browser, make_pack):
+    pack = make_pack("demo")
+    assert admin_browser.post("/admin/actions/action/add/", action_form(pack)).status_code == 302
+    assert Action.objects.get(ref="demo.greet").parameters == {}
+
+
+def test_a_yaml_error_in_action_parameters_names_its_line(admin_browser, make_pack):
+    pack = make_pack("demo")
+    data = action_form(pack, parameters="name:\n  type: string\n  bad: x: y\n")
+    response = admin_browser.post("/admin/actions/action/add/", data)
+    assert response.status_code == 200
+    assert "Not valid YAML or JSON: line 3, column 9" in response.content.decode()
+    assert not Action.objects.filter(ref="demo.greet").exists()
+
+
+def test_the_action_add_form_starts_without_null(admin_browser, make_pack):
+    page = admin_browser.get("/admin/actions/action/add/").content.decode()
+    assert textarea(page, "output") == ""
+    assert textarea(page, "parameters") == "{}"
