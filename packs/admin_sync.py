@@ -84,7 +84,8 @@ def sync_packs(packs: list[Pack], user, confirmed_digest: str = "") -> SyncRun:
     with transaction.atomic():
         outcomes = [_sync_one(pack, user) for pack in packs]
         digest = _digest(outcomes)
-        applied = bool(confirmed_digest) and hmac.compare_digest(confirmed_digest, digest)
+        # As bytes: compare_digest refuses a str with non-ASCII characters (a forged form).
+        applied = bool(confirmed_digest) and hmac.compare_digest(confirmed_digest.encode(), digest.encode())
         if not applied:
             transaction.set_rollback(True)  # a preview, or the disk changed: nothing written
     return SyncRun(outcomes, digest, applied)

@@ -164,9 +164,10 @@ def test_confirm_after_a_file_changed_to_the_same_kind_of_plan_applies_nothing(a
     assert rows()["demo.deploy"] == "Deploy"
 
 
-def test_confirm_with_a_made_up_digest_applies_nothing(admin_browser, loaded):
+@pytest.mark.parametrize("digest", ["0" * 64, "é" * 64, ""])
+def test_confirm_with_a_made_up_digest_applies_nothing(admin_browser, loaded, digest):
     loaded.action_workflow("deploy", label="Deploy v2")
-    response = confirm(admin_browser, "0" * 64, Pack.objects.get(ref="demo"))
+    response = confirm(admin_browser, digest, Pack.objects.get(ref="demo"))
     assert response.status_code == 200 and "nothing was synced" in response.content.decode()
     assert rows()["demo.deploy"] == "Deploy"
 
