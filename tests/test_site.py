@@ -90,3 +90,16 @@ def test_a_csrf_failure_page_has_the_admins_look_and_says_what_to_do(db):
     assert admin_look(page)
     assert "security token (CSRF) was missing or out of date" in page
     assert "Reload the page" in page
+
+
+@pytest.mark.parametrize("path", ["/redoc", "/docs"])
+def test_the_api_docs_forbid_the_browser_any_other_host(client, db, path):
+    policy = client.get(path)["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+    assert directives["default-src"] == "'self'"
+    assert directives["img-src"] == "'self' data:"  # Redoc's logo at cdn.redoc.ly is not fetched
+    assert all("http" not in sources for sources in directives.values())
+
+
+def test_only_the_docs_pages_get_that_policy(admin_browser):
+    assert "Content-Security-Policy" not in admin_browser.get("/admin/")
