@@ -98,6 +98,11 @@ def as_list(head: str, items: list[str]):
     )
 
 
+def is_row_id(value: str) -> bool:
+    """A primary key as a form sends it: ASCII digits that fit a bigint (else no row, not a 500)."""
+    return value.isascii() and value.isdigit() and len(value) <= 18
+
+
 def archive_refusal(exc: ArchiveRejected) -> str:
     """Why an archive was refused; the unpacking library's own words are left out."""
     reason = str(exc)
@@ -185,7 +190,7 @@ class PackAdmin(PrettyReadOnlyJSON, RevisionGuardedAdmin):
             raise PermissionDenied
         chosen = (request.POST if request.method == "POST" else request.GET).getlist("pack")
         packs = list(
-            self.get_queryset(request).filter(pk__in=[pk for pk in chosen if pk.isdigit()]).order_by("ref")
+            self.get_queryset(request).filter(pk__in=[pk for pk in chosen if is_row_id(pk)]).order_by("ref")
         )
         if not packs:
             self.message_user(request, "Select the packs to sync from disk first.", messages.WARNING)

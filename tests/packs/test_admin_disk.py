@@ -235,7 +235,7 @@ def test_sync_reports_each_selected_pack_on_its_own(admin_browser, loaded, make_
 
 
 def test_sync_without_a_pack_chosen_goes_back_to_the_list(admin_browser, loaded):
-    response = admin_browser.get(SYNC_PAGE, {"pack": ["x", "999999"]})
+    response = admin_browser.get(SYNC_PAGE, {"pack": ["x", "999999", "²", "9" * 40, "-1"]})
     assert response.status_code == 302 and response["Location"] == CHANGELIST
 
 
