@@ -1,10 +1,13 @@
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 
 from actions.models import Action
 from actions.rules import CORE_PACK_REF, CorePackProtected, protect_core
-from attune.admin_forms import PrettyJSONField, TagsFormField
+from attune.admin_forms import TagsFormField, YamlOrJSONField
 from attune.admin_guard import RevisionGuardedAdmin, RevisionGuardedForm
+from attune.admin_readonly import PrettyReadOnlyJSON, preformatted
+from packs.admin_source import source_context
 
 
 class ActionForm(RevisionGuardedForm):
@@ -30,7 +33,11 @@ class ActionForm(RevisionGuardedForm):
             "ref", "pack", "label", "description", "enabled", "runner_type", "entry_point", "parameters",
             "output", "parameter_delivery", "parameter_format", "output_format", "timeout", "tags",
         )  # fmt: skip
-        field_classes = {"parameters": PrettyJSONField, "output": PrettyJSONField}
+        field_classes = {"parameters": YamlOrJSONField, "output": YamlOrJSONField}
+
+    def clean_parameters(self):
+        parameters = self.cleaned_data.get("parameters")
+        return {} if parameters is None else parameters  # blank: no parameters (never null)
 
 
 def managed(action) -> bool:
@@ -41,14 +48,23 @@ def managed(action) -> bool:
 
 
 @admin.register(Action)
-class ActionAdmin(RevisionGuardedAdmin):
+class ActionAdmin(PrettyReadOnlyJSON, RevisionGuardedAdmin):
     form = ActionForm
+    pretty_json_fields = ("parameters", "output")
     list_display = ("ref", "pack", "label", "runner_type", "entry_point", "enabled", "tag_list", "updated")
     list_filter = ("runner_type", "enabled", "pack")
     # tags__tag_icontains searches inside the tag list in the database (attune.fields).
     search_fields = ("ref", "label", "description", "entry_point", "tags__tag_icontains")
     list_select_related = ("pack",)
-    readonly_fields = ("workflow", "source_path", "source_sha256", "source_text", "created", "updated")
+    readonly_fields = ("workflow", "source_path", "source_sha256", "source_file", "created", "updated")
+
+    @admin.display(description="Source text")
+    def source_file(self, action):
+        return preformatted(action.source_text)  # the YAML file as read, its indentation kept
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        notice = source_context(self.get_object(request, unquote(object_id)))
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **notice})
 
     @admin.display(description="Tags")
     def tag_list(self, action):

@@ -29,3 +29,5 @@ class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):
 
 
 admin.site.login_form = ThrottledAdminAuthenticationForm
+# "View site" in the admin header: the API documentation (Swagger UI), not a page that does not exist.
+admin.site.site_url = "/docs"

@@ -7,6 +7,7 @@ from django.conf import settings
 
 from attune.storable import data_problem
 from attune.validators import normalize_tags
+from attune.yamlio import YamlError, load_yaml
 
 
 class PrettyJSONField(forms.JSONField):
@@ -20,6 +21,8 @@ class PrettyJSONField(forms.JSONField):
     def prepare_value(self, value):
         if isinstance(value, forms.fields.InvalidJSONInput):
             return value
+        if value is None:
+            return ""  # an empty field, not the word `null` (blank stores None again)
         return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False)
 
     def validate(self, value):
@@ -51,3 +54,36 @@ class WriteOnlyTextarea(forms.Textarea):
 
     def format_value(self, value):
         return None
+
+
+class YamlOrJSONField(PrettyJSONField):
+    """A value typed as YAML or JSON (JSON is YAML), read by the strict safe loader the packs
+    use (attune.yamlio); a syntax error names its line and column. Stored values are shown as
+    indented JSON; text sent back with an error is shown again as typed."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.widget.attrs.update({"class": "attune-code", "spellcheck": "false", "wrap": "off"})
+
+    def to_python(self, value):
+        if self.disabled:
+            return value
+        if value in self.empty_values or (isinstance(value, str) and not value.strip()):
+            return None
+        if not isinstance(value, str):
+            return value
+        try:
+            return load_yaml(value).data
+        except YamlError as exc:
+            where = f"line {exc.line}, column {exc.column}: " if exc.line else ""
+            raise forms.ValidationError(
+                f"Not valid YAML or JSON: {where}{exc.message}", code="invalid"
+            ) from None
+
+    def bound_data(self, data, initial):
+        return initial if self.disabled else data
+
+    def prepare_value(self, value):
+        if isinstance(value, str):
+            return value  # the text as typed, when the form comes back with errors
+        return super().prepare_value(value)

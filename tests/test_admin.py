@@ -98,7 +98,7 @@ def test_admin_creates_a_valid_workflow_with_normalised_tags(admin_browser, make
             },
             b"used twice",
         ),
-        ({"definition": "{not json"}, b"Enter a valid JSON"),
+        ({"definition": "{not json"}, b"Not valid YAML or JSON: line 2, column 1"),
         ({"param_schema": json.dumps({"x": {"type": "nope"}})}, b"Invalid schema"),
         ({"ref": "other.flow"}, b"must start with its pack"),
         ({"version": "1" * 51}, b"at most 50 characters"),

@@ -71,8 +71,9 @@ def test_paths_have_no_trailing_slash(spec):
 
 def test_api_operations_require_bearer_auth(spec):
     assert spec["components"]["securitySchemes"]["jwtAuth"]["scheme"] == "bearer"
-    # The one exception: the picture also opens from an admin session (the admin embeds it).
-    session_too = {"/api/v1/workflows/{ref}/graph.svg"}
+    # The exceptions: the picture (the admin embeds it) and the language's JSON Schema (the
+    # admin's definition editor links it) also open from an admin session.
+    session_too = {"/api/v1/workflows/{ref}/graph.svg", "/api/v1/workflows/schema"}
     for path, item in spec["paths"].items():
         if path.startswith("/api/v1/"):
             expected = [{"jwtAuth": []}] + ([{"cookieAuth": []}] if path in session_too else [])

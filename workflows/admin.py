@@ -11,13 +11,16 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from actions.companions import follow_enabled, follow_workflow
-from attune.admin_forms import PrettyJSONField, TagsFormField
+from attune.admin_forms import TagsFormField, YamlOrJSONField
 from attune.admin_guard import RevisionGuardedAdmin, RevisionGuardedForm
+from attune.admin_readonly import PrettyReadOnlyJSON
 from attune.yamlio import YamlError, load_yaml
 from executions import service
+from packs.admin_source import source_context
 from workflows.models import Workflow
 from workflows.picture import graph_svg
 from workflows.run_form import RunWorkflowForm, start_from_form
+from workflows.serializers import known_actions, workflow_exists
 from workflows.validation import check_definition, describe_graph
 
 
@@ -30,10 +33,17 @@ class WorkflowForm(RevisionGuardedForm):
         """Judge the definition as the API does, with the line of each problem in the text."""
         definition = self.cleaned_data.get("definition")
         try:
-            doc = load_yaml(self.data.get("definition") or "")  # JSON is YAML: same positions
+            doc = load_yaml(self.data.get(self.add_prefix("definition")) or "")  # JSON is YAML too
         except YamlError:
             doc = None
-        report = check_definition(definition, param_schema=self.cleaned_data.get("param_schema"), doc=doc)
+        # The API's checks, sub-workflow and action look-ups included (W401, W402).
+        report = check_definition(
+            definition,
+            param_schema=self.cleaned_data.get("param_schema"),
+            workflow_exists=workflow_exists,
+            known_actions=known_actions,
+            doc=doc,
+        )
         if report.errors:
             raise forms.ValidationError([_located(d) for d in report.errors])
         self.definition_warnings = [_located(d) for d in report.warnings]
@@ -54,9 +64,9 @@ class WorkflowForm(RevisionGuardedForm):
             "definition",
         )
         field_classes = {
-            "definition": PrettyJSONField,
-            "param_schema": PrettyJSONField,
-            "out_schema": PrettyJSONField,
+            "definition": YamlOrJSONField,
+            "param_schema": YamlOrJSONField,
+            "out_schema": YamlOrJSONField,
         }
 
 
@@ -66,14 +76,15 @@ def _located(diagnostic) -> str:
 
 
 @admin.register(Workflow)
-class WorkflowAdmin(RevisionGuardedAdmin):
+class WorkflowAdmin(PrettyReadOnlyJSON, RevisionGuardedAdmin):
     form = WorkflowForm
+    pretty_json_fields = ("definition", "param_schema", "out_schema")
     list_display = ("ref", "pack", "label", "version", "enabled", "tag_list", "updated")
     list_filter = ("enabled", "pack")
     # tags__tag_icontains searches inside the tag list in the database (attune.fields).
     search_fields = ("ref", "label", "description", "tags__tag_icontains")
     list_select_related = ("pack",)
-    readonly_fields = ("picture", "created", "updated")
+    readonly_fields = ("picture", "source_path", "created", "updated")
     actions = ["enable_workflows", "disable_workflows"]
 
     def save_model(self, request, obj, form, change):
@@ -111,10 +122,22 @@ class WorkflowAdmin(RevisionGuardedAdmin):
         )
         return [run, *super().get_urls()]
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # The language reference and the JSON Schema of definitions, beside the editor.
+        extra_context = {
+            **(extra_context or {}),
+            "language_reference_url": reverse("language-reference"),
+            "language_schema_url": reverse("workflow-language-schema"),
+        }
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            **source_context(self.get_object(request, unquote(object_id))),
+        }
         if service.may_execute(request.user):
-            run_url = reverse("admin:workflows_workflow_run", args=[object_id])
-            extra_context = {**(extra_context or {}), "run_url": run_url}
+            extra_context["run_url"] = reverse("admin:workflows_workflow_run", args=[object_id])
         return super().change_view(request, object_id, form_url, extra_context)
 
     def run_view(self, request, object_id):

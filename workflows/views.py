@@ -120,7 +120,13 @@ class WorkflowViewSet(EnvelopeModelViewSet):
             401: schema.UNAUTHORIZED,
         },
     )
-    @action(detail=False, methods=["get"], url_path="schema")
+    # Also from an admin session: the definition editor links it (a read-only GET).
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="schema",
+        authentication_classes=[JWTAuthentication, SessionAuthentication],
+    )
     def language_schema(self, request):
         return Response(WORKFLOW_SCHEMA)
 

@@ -5,6 +5,7 @@ import re
 
 import pytest
 import yaml
+from selenium.webdriver.support.ui import Select
 
 from executions.models import Execution, Inquiry
 from packs.models import Pack
@@ -135,3 +136,55 @@ def test_e_graph_svg_opens_from_the_admin_session(logged_in, make_flow):
     svg = logged_in.wait_css("svg")
     logged_in.screenshot("graph")
     assert "first" in svg.get_attribute("outerHTML")
+
+
+def test_f_a_yaml_error_shows_its_line_and_column_then_the_fix_saves(logged_in, make_flow):
+    workflow = make_flow("steps", STEPS)
+    logged_in.get(f"/admin/workflows/workflow/{workflow.pk}/change/")
+    editor = logged_in.wait_css("textarea[name=definition]")
+    assert logged_in.find(".field-definition .attune-code-gutter").text.startswith("1\n2\n3")  # line numbers
+    editor.clear()
+    editor.send_keys("version: 1.0.0\ntasks:\n  - name: first\n    action: [demo.noop\n")
+    logged_in.find("input[name=_continue]").click()
+    error = logged_in.wait_css(".field-definition .errorlist")
+    logged_in.driver.execute_script("arguments[0].scrollIntoView()", error)
+    logged_in.screenshot("yaml-error")
+    assert "Not valid YAML or JSON: line 5, column 1" in error.text, error.text
+    assert (
+        logged_in.find(".field-definition .attune-code-error-line").text == "5"
+    )  # the gutter marks the line
+    editor = logged_in.find("textarea[name=definition]")
+    assert "action: [demo.noop" in editor.get_attribute("value")  # shown again as typed
+    editor.clear()
+    editor.send_keys("version: 1.0.0\ntasks:\n  - name: only\n    action: demo.noop\n")
+    logged_in.find("input[name=_continue]").click()
+    logged_in.wait_css(".messagelist .success")
+    logged_in.screenshot("saved")
+    workflow.refresh_from_db()
+    assert [task["name"] for task in workflow.definition["tasks"]] == ["only"]
+
+
+def test_g_sync_from_disk_shows_a_preview_then_applies_on_confirm(logged_in, demo, settings, tmp_path):
+    settings.ATTUNE_PACKS_DIR = tmp_path  # the live server runs in this process: it sees the setting
+    pack = Pack.objects.get(ref="demo")
+    source = tmp_path / "demo"
+    (source / "workflows").mkdir(parents=True)
+    (source / "pack.yaml").write_text("ref: demo\nlabel: Demo\nversion: 1.0.0\n")
+    (source / "workflows" / "synced.yaml").write_text(
+        "label: Synced\nversion: 1.0.0\ntasks:\n  - {name: only, action: core.noop}\n"
+    )
+    pack.source_dir = str(source)
+    pack.save()
+    logged_in.get("/admin/packs/pack/")
+    logged_in.wait_css(f"input[name=_selected_action][value='{pack.pk}']").click()
+    Select(logged_in.find("select[name=action]")).select_by_value("sync_from_disk")
+    logged_in.find("button[name=index]").click()
+    plan = logged_in.wait_css("#sync-plan")
+    logged_in.screenshot("preview")
+    assert "create workflow demo.synced" in plan.text
+    assert not Workflow.objects.filter(ref="demo.synced").exists()  # a preview changes nothing
+    logged_in.find("#sync-confirm input[name=confirm]").click()
+    success = logged_in.wait_css(".messagelist .success")
+    logged_in.screenshot("synced")
+    assert success.text.startswith("demo: synced.") and "create workflow demo.synced" in success.text
+    assert Workflow.objects.filter(ref="demo.synced").exists()

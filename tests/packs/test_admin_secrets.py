@@ -147,3 +147,17 @@ def test_a_nul_in_an_admin_json_field_is_a_form_error(admin_browser, slack):
     response = admin_browser.post(change_url(slack), data)
     assert response.status_code == 200
     assert b"NUL character" in response.content
+
+
+def test_a_viewer_sees_the_config_masked_and_indented(make_user, slack):
+    user = make_user("viewer", perms=["packs.view_pack"])
+    user.is_staff = True
+    user.save()
+    browser = Client()
+    browser.force_login(user)
+    page = browser.get(change_url(slack)).content.decode()
+    assert SECRET not in page
+    assert (
+        '<pre class="attune-readonly">{\n  &quot;token&quot;: &quot;********&quot;,\n  &quot;channel&quot;: &quot;#ops&quot;\n}</pre>'
+        in page
+    )
