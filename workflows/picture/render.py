@@ -187,7 +187,7 @@ def _node(node, centre, entry: bool, state, detail, palette) -> str:
         f'<text x="{cx:.1f}" y="{cy - 4 - shift:.1f}" text-anchor="middle" font-weight="bold" '
         f'fill="{palette["text"]}">{escape(short(name, NAME_CHARACTERS))}</text>'
         f'<text x="{cx:.1f}" y="{cy + 13 - 2 * shift:.1f}" text-anchor="middle" '
-        f'fill="{palette["muted"] if not kind == "workflow" else palette["link"]}">'
+        f'fill="{palette["link"] if kind == "workflow" else palette["muted"]}">'
         f"{escape(short(what, DETAIL_CHARACTERS))}</text>"
         f"{progress}</g>"
     )
