@@ -17,7 +17,7 @@ thick and solid, with the class `fired`.
 from collections.abc import Callable
 
 from workflows.picture.details import picture_details
-from workflows.picture.layout import layout
+from workflows.picture.layout import place
 from workflows.picture.render import svg_document
 from workflows.picture.theme import THEME_NAMES, THEMES
 
@@ -52,7 +52,7 @@ def graph_svg(
     details = picture_details(definition or {}, graph)
     return svg_document(
         graph,
-        layout(graph),
+        place(graph),
         palette,
         title=title,
         states=states,

@@ -59,7 +59,7 @@ def condition_label(edge: dict) -> str:
     return short(" ".join(edge["when"].replace("{{", "").replace("}}", "").split()), LABEL_CHARACTERS)
 
 
-def layout(graph: dict) -> Layout:
+def place(graph: dict) -> Layout:
     """The layout of `graph` (describe_graph's shape), from the cache when its structure was seen."""
     labelled = len(graph["nodes"]) <= LARGE_GRAPH
     structure = {
@@ -140,30 +140,35 @@ def _agraph(graph: dict, structure: dict, labelled: bool):
         if label:
             attributes["label"] = label.replace("\\", "/")  # backslashes are escapes to dot
         if source in clusters and source != target and not _inside(graph, target, source):
+            # Drawn from the cluster's border, and ranked below all of the cluster's tasks.
             attributes["ltail"] = clusters[source]
-            source_id = ids[exits[source]]
+            source_id = ids[exits[source][-1]]
+            for leaf in exits[source][:-1]:
+                agraph.add_edge(ids[leaf], ids[target], key=f"x{index}-{leaf}", style="invis")
         else:
             source_id = ids[source]
         agraph.add_edge(source_id, ids[target], key=f"e{index}", **attributes)
     return agraph, {"tasks": ids, "clusters": clusters}
 
 
-def _cluster_exits(graph: dict, children: dict) -> dict[str, str]:
-    """Per parallel task, the task its outgoing edges start from inside its cluster: its
-    last sub-task with no transition (dot clips the edge at the cluster's border)."""
+def _cluster_exits(graph: dict, children: dict) -> dict[str, list[str]]:
+    """Per parallel task, the sub-tasks it finishes after: those with no transition, nested
+    groups' own ones in their place (the parallel task itself when it has no sub-task)."""
     sources = {e["from"] for e in graph["edges"]}
-    exits = {}
+    exits: dict[str, list[str]] = {}
 
-    def exit_of(name: str) -> str:
+    def exits_of(name: str) -> list[str]:
         if name not in exits:
-            nodes = children.get(name, [])
-            ends = [n["name"] for n in nodes if n["name"] not in sources] or [n["name"] for n in nodes]
-            exits[name] = name if not ends else (exit_of(ends[-1]) if ends[-1] in children else ends[-1])
+            nodes = [n["name"] for n in children.get(name, [])]
+            ends = [n for n in nodes if n not in sources] or nodes[-1:]
+            exits[name] = [
+                leaf for end in ends for leaf in (exits_of(end) if end in children else [end])
+            ] or [name]
         return exits[name]
 
     for name in children:
         if name is not None:
-            exit_of(name)
+            exits_of(name)
     return exits
 
 
