@@ -61,11 +61,7 @@ def condition_label(edge: dict) -> str:
 
 def place(graph: dict) -> Layout:
     """The layout of `graph` (describe_graph's shape), from the cache when its structure was seen."""
-    labelled = len(graph["nodes"]) <= LARGE_GRAPH
-    structure = {
-        "nodes": [(n["name"], n["type"], n["parent"]) for n in graph["nodes"]],
-        "edges": [(e["from"], e["to"], condition_label(e) if labelled else "") for e in graph["edges"]],
-    }
+    structure, labelled = _structure(graph)
     key = hashlib.sha256(json.dumps(structure).encode()).hexdigest()
     if key in _cache:
         _cache.move_to_end(key)
@@ -75,6 +71,22 @@ def place(graph: dict) -> Layout:
     if len(_cache) > CACHE_SIZE:
         _cache.popitem(last=False)
     return result
+
+
+def dot_graph(graph: dict) -> pygraphviz.AGraph:
+    """The graph place() hands dot for `graph`, not laid out (bench/graph.py times dot alone)."""
+    structure, labelled = _structure(graph)
+    return _agraph(graph, structure, labelled)[0]
+
+
+def _structure(graph: dict) -> tuple[dict, bool]:
+    """What the layout depends on (the cache key): tasks, groups, edges and their labels."""
+    labelled = len(graph["nodes"]) <= LARGE_GRAPH
+    structure = {
+        "nodes": [(n["name"], n["type"], n["parent"]) for n in graph["nodes"]],
+        "edges": [(e["from"], e["to"], condition_label(e) if labelled else "") for e in graph["edges"]],
+    }
+    return structure, labelled
 
 
 def _run_dot(graph: dict, structure: dict, labelled: bool) -> Layout:
@@ -90,9 +102,17 @@ def _agraph(graph: dict, structure: dict, labelled: bool):
         rankdir="TB", splines="spline", compound="true", nodesep="0.35", ranksep="0.55", pad="0", margin="0"
     )
     if not labelled:
-        # Fewer network-simplex and crossing-minimisation rounds: near-linear on 1,000 tasks.
+        # Fewer network-simplex and crossing-minimisation rounds, and straight edges: a
+        # 1,000-task workflow with long edges (to a shared failure handler) lays out in well
+        # under a second, where the full settings take seconds. Splines are not routed after
+        # the cheaper placement: on such graphs that can take minutes (see bench/graph.py).
         agraph.graph_attr.update(
-            nslimit="2", nslimit1="2", mclimit="0.3", searchsize="10", remincross="false"
+            splines="line",
+            nslimit="0.1",
+            nslimit1="0.1",
+            mclimit="0.001",
+            searchsize="10",
+            remincross="false",
         )
     agraph.node_attr.update(
         shape="box",
