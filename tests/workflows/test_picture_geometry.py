@@ -96,3 +96,22 @@ def test_change_approval_edges_leave_from_their_own_task():
     assert source.x0 - 1 <= start[0] <= source.x1 + 1 and abs(start[1] - source.y1) <= 2
     assert target.x0 - 1 <= end[0] <= target.x1 + 1 and target.y0 - 12 <= end[1] <= target.y0
     assert not any(boxes["cancel_change"].holds(p) for p in edge.samples)
+
+
+def test_the_checks_catch_an_edge_through_a_box_and_overlapping_boxes():
+    # The reading helpers on a hand-drawn picture, so a broken layout would fail the tests above.
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg"><g>'
+        '<g class="task" data-name="a"><title>a</title><rect x="0" y="0" width="100" height="40"/></g>'
+        '<g class="task" data-name="b"><title>b</title><rect x="0" y="200" width="100" height="40"/></g>'
+        '<g class="task" data-name="c"><title>c</title><rect x="0" y="100" width="100" height="40"/></g>'
+        '<g class="task" data-name="d"><title>d</title><rect x="90" y="110" width="100" height="40"/></g>'
+        '<g class="edge edge-success" data-from="a" data-to="b"><title>a</title>'
+        '<path class="line" d="M 50 40 C 50 90 50 150 50 200"/></g></g></svg>'
+    )
+    root = parse(svg)
+    boxes = task_boxes(root)
+    (edge,) = drawn_edges(root)
+    assert any(boxes["c"].shrunk(EDGE_MARGIN).holds(p) for p in edge.samples)
+    assert not any(boxes["d"].shrunk(EDGE_MARGIN).holds(p) for p in edge.samples)
+    assert boxes["c"].overlaps(boxes["d"]) and not boxes["a"].overlaps(boxes["b"])
