@@ -19,7 +19,7 @@ from workflows.picture.theme import EDGE_DASHES, EDGE_KINDS, STATE_LABELS, state
 
 MARGIN = 20
 NAME_CHARACTERS, DETAIL_CHARACTERS = 22, 26  # what fits a box in the picture's fonts
-LEGEND_COLUMN = 125
+LEGEND_COLUMN = 140  # also wide enough for the one-line note above the edge kinds
 LEGEND_WIDTH = 2 * MARGIN + len(EDGE_KINDS) * LEGEND_COLUMN
 ARROW_LENGTH, ARROW_HALF_WIDTH = 9.0, 4.0
 
