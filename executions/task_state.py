@@ -32,6 +32,10 @@ TASK_STATES_LIST = inline_serializer(
         "parent_group": serializers.CharField(
             allow_null=True, help_text="The `parallel` task it is nested in."
         ),
+        "fired": serializers.ListField(
+            child=serializers.IntegerField(),
+            help_text="Positions in its `next` list of the transitions its latest finished activation took.",
+        ),
     },
 )
 TASKS = inline_serializer(

@@ -200,5 +200,9 @@ def test_workflow_change_page_shows_the_task_graph_picture(admin_browser, make_w
     workflow = make_workflow("demo.flow")
     page = admin_browser.get(f"/admin/workflows/workflow/{workflow.pk}/change/")
     assert page.status_code == 200
-    assert b'<svg xmlns="http://www.w3.org/2000/svg"' in page.content
-    assert b'<g class="task entry">' in page.content
+    content = page.content.decode()
+    # Both themes, the admin's own shown by CSS; each picture draws the one task.
+    assert '<div class="task-graph task-graph-light"><svg xmlns="http://www.w3.org/2000/svg"' in content
+    assert '<div class="task-graph task-graph-dark"><svg xmlns="http://www.w3.org/2000/svg"' in content
+    assert content.count('<g class="task entry" data-name="') == 2
+    assert 'html[data-theme="dark"] .task-graph-dark{display:block}' in content

@@ -12,11 +12,17 @@ from attune import schema
 from attune.api import data_response
 from attune.viewsets import EnvelopeModelViewSet, PackContentsListView
 from packs.models import Pack
-from workflows.execution_picture import ID_SCHEMA, execution_id, execution_picture
+from workflows.execution_picture import (
+    ID_SCHEMA,
+    THEME_SCHEMA,
+    definition_picture,
+    execution_id,
+    execution_picture,
+    picture_theme,
+)
 from workflows.filters import WorkflowFilter
 from workflows.language_views import GRAPH
 from workflows.models import Workflow
-from workflows.picture import graph_svg
 from workflows.serializers import (
     SUMMARY_FIELDS,
     WorkflowCreateSerializer,
@@ -148,10 +154,17 @@ class WorkflowViewSet(EnvelopeModelViewSet):
         operation_id="get_workflow_graph_picture",
         summary="The workflow's task graph as an SVG picture",
         description=(
+            "Laid out by Graphviz `dot`: entry tasks have a thick border, unreachable tasks a red "
+            "dashed one, `type: workflow` tasks a double border (linked to the child workflow's "
+            "admin page when it exists), `parallel` tasks a shaded cluster around their sub-tasks. "
+            "Edges are coloured by kind (class `edge-<kind>`: success, failure, timeout, complete, "
+            "conditional) and conditions are written on them; `<title>` tooltips give each task's "
+            "action, input keys, retry and timeout, and each edge's `when` and `publish` keys. "
             "With `execution`, the graph of that workflow execution as it ran: drawn from the "
             "definition it snapshotted at start, each task node coloured by its state (class "
-            "`state-<status>`, the statuses of `/executions/{id}/tasks`), with a legend and the "
-            "attempts and items counts when above one."
+            "`state-<status>`, the statuses of `/executions/{id}/tasks`), the transitions that "
+            "fired thick and solid (class `fired`), with a legend and the attempts and items "
+            "counts when above one."
         ),
         parameters=[
             REF,
@@ -160,10 +173,18 @@ class WorkflowViewSet(EnvelopeModelViewSet):
                 ID_SCHEMA,
                 description="A workflow execution of this workflow: colour the tasks by their state in it.",
             ),
+            OpenApiParameter(
+                "theme",
+                THEME_SCHEMA,
+                description="Colours for a light or a dark page (every text at a contrast of 4.5:1 or more).",
+            ),
         ],
         responses={
             (200, "image/svg+xml"): OpenApiResponse(OpenApiTypes.STR, description="An SVG document."),
-            400: schema.error("`execution` is not an integer from 1 (code VALIDATION_ERROR)."),
+            400: schema.error(
+                "`execution` is not an integer from 1, or `theme` is neither `light` nor `dark` "
+                "(code VALIDATION_ERROR)."
+            ),
             404: schema.error(
                 "No workflow with this ref, or `execution` names no execution of it (an unknown id, "
                 "another workflow's execution, an action or task run)."
@@ -182,11 +203,12 @@ class WorkflowViewSet(EnvelopeModelViewSet):
     )
     def graph_picture(self, request, ref=None):
         workflow = self.get_object()
+        theme = picture_theme(request.query_params.get("theme"))
         raw = request.query_params.get("execution")
         if raw is None:
-            picture = graph_svg(describe_graph(workflow.definition), workflow.ref)
+            picture = definition_picture(workflow.definition, workflow.ref, theme=theme)
         else:
-            picture = execution_picture(workflow.ref, execution_id(raw))
+            picture = execution_picture(workflow.ref, execution_id(raw), theme)
         return HttpResponse(picture, content_type="image/svg+xml")
 
 

@@ -10,7 +10,8 @@ ResultsCollected event, in the same transaction. `state` is JSON, saved as Workf
                                 succeeded|failed|timed_out|skipped|cancelled|not_run|None,
                       "activation": n (latest, 1-based), "attempts": max attempt,
                       "result": latest result, "arrivals": [{task, activation}] (join),
-                      "triggered_by": [...], "ancestors_of_run": {activation: ["t#n"]}
+                      "triggered_by": [...], "fired": [positions of the `next` entries
+                      its latest finished activation took], "ancestors_of_run": {activation: ["t#n"]}
                       (only tasks on a cycle), "inquiry_id": ...,
                       "exhausted": true once over ATTUNE_MAX_TASK_ACTIVATIONS,
                       "items": {iterated, total, inputs, timeouts, attempts, statuses,
@@ -89,6 +90,7 @@ def task_view(definition: dict, state: dict) -> list[dict]:
                 },
                 "result": task.get("result"),
                 "parent_group": graph.parent.get(name),
+                "fired": list(task.get("fired") or []),
             }
         )
     return view

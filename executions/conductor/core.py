@@ -246,6 +246,8 @@ def finish_task(work: Work, name: str) -> None:
     handled = any(not exhausted(work, target) for _, t in firing for target in t.get("do") or [])
     if status in ("failed", "timed_out") and not handled:
         work.state["unhandled"].append(name)
+    # Which `next` entries fired (their positions), for the picture's emphasised edges.
+    task["fired"] = [position for position, _ in firing]
     trigger_key = {"task": name, "activation": task["activation"]}
     for _, transition in firing:
         for target in transition.get("do") or []:

@@ -146,7 +146,11 @@ def test_graph_picture_is_an_svg_with_every_task(api_client, make_workflow):
     assert response["Content-Type"] == "image/svg+xml"
     svg = response.content.decode()
     assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>")
-    assert '<g class="task entry">' in svg and ">fetch</text>" in svg and ">alert</text>" in svg
+    assert (
+        '<g class="task entry" data-name="fetch">' in svg
+        and ">fetch</text>" in svg
+        and ">alert</text>" in svg
+    )
     assert 'class="edge edge-failure"' in svg
 
 

@@ -10,8 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import assert_error
-from workflows.picture import graph_svg
-from workflows.validation import check_definition, describe_graph
+from workflows.validation import check_definition
 from workflows.validation.graph import graph_diagnostics
 
 
@@ -200,37 +199,3 @@ def test_finished_before_is_exactly_what_lies_on_every_path(edges):
         if terminals and all(t == n or t not in reachable(edges, entries, n) for t in terminals)
     }
     assert facts.finished_at_end == at_end
-
-
-# The picture's layout --------------------------------------------------------------------------
-
-
-def rows(svg: str) -> dict[str, float]:
-    """Each task's row (the y of its box), read from the drawing."""
-    import re
-
-    return {
-        name: float(y)
-        for y, name in re.findall(r'<rect x="[-\d.]+" y="([-\d.]+)".*?font-weight="bold">([^<]*)<', svg)
-    }
-
-
-def test_the_picture_puts_each_task_one_row_below_the_first_task_reaching_it():
-    definition = {"version": "1.0.0", "tasks": [
-        {"name": "a", "action": "core.echo", "next": [{"do": ["b", "c"]}]},
-        {"name": "b", "action": "core.echo", "next": [{"do": ["d"]}]},
-        {"name": "c", "action": "core.echo", "next": [{"do": ["d"]}]},
-        {"name": "d", "action": "core.echo", "join": 2, "next": [{"when": "{{ failed() }}", "do": ["b"]}]},
-        {"name": "loose", "action": "core.echo"},
-    ]}  # fmt: skip
-    y = rows(graph_svg(describe_graph(check_definition(definition).definition)))
-    assert y["a"] == y["loose"] < y["b"] == y["c"] < y["d"]
-
-
-def test_the_picture_draws_an_entry_less_cycle_in_the_first_row():
-    definition = {"version": "1.0.0", "tasks": [
-        {"name": "x", "action": "core.echo", "next": [{"when": "{{ failed() }}", "do": ["y"]}]},
-        {"name": "y", "action": "core.echo", "next": [{"when": "{{ failed() }}", "do": ["x"]}]},
-    ]}  # fmt: skip
-    y = rows(graph_svg(describe_graph(definition)))
-    assert y["x"] == y["y"] == min(y.values())

@@ -1,4 +1,4 @@
-"""workflows/picture.py with task states: the class, colour and counts of each node."""
+"""workflows/picture with task states: the class, colour and counts of each node."""
 
 import xml.etree.ElementTree as ET
 
@@ -17,7 +17,7 @@ def one_task(state):
     }
     svg = graph_svg(graph, "demo.flow", {"t": state})
     root = ET.fromstring(svg)  # noqa: S314 - the picture our own code drew
-    node = next(g for g in root.iter(f"{SVG}g") if "task" in g.get("class").split())
+    node = next(g for g in root.iter(f"{SVG}g") if "task" in g.get("class", "").split())
     return node.get("class").split(), [text.text for text in node.findall(f"{SVG}text")]
 
 

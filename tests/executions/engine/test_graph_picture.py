@@ -167,3 +167,69 @@ def test_the_picture_takes_three_queries(mixed_run, api_client, django_assert_nu
     # The user (token), the workflow by ref, the execution's snapshot and state.
     with django_assert_num_queries(3):
         task_nodes(picture(api_client, execution=mixed_run.id))
+
+
+# Fired transitions -------------------------------------------------------------------------
+
+TWO_WAYS = """
+tasks:
+  - name: try
+    action: core.fail
+    input: {message: nope}
+    next:
+      - when: "{{ succeeded() }}"
+        do: [after]
+      - when: "{{ failed() }}"
+        publish: [{reason: "failed"}]
+        do: [after]
+  - name: after
+    action: core.noop
+"""
+
+
+def edge_classes(response) -> list[tuple[str, str, list[str]]]:
+    assert response.status_code == 200, response.content
+    root = parse(response.content)
+    return [
+        (g.get("data-from"), g.get("data-to"), g.get("class").split())
+        for g in root.iter(f"{SVG}g")
+        if "edge" in g.get("class", "").split()
+    ]
+
+
+def test_the_transitions_that_fired_are_drawn_thick(mixed_run, api_client):
+    edges = edge_classes(picture(api_client, execution=mixed_run.id))
+    fired = {(source, target) for source, target, classes in edges if "fired" in classes}
+    # start succeeded: its one transition fired; boom failed, so its succeeded() one did not.
+    assert fired == {("start", "boom"), ("start", "maybe"), ("start", "each")}
+    assert ("boom", "never", ["edge", "edge-success"]) in edges
+
+
+def test_of_two_transitions_to_the_same_task_only_the_one_taken_is_fired(flow, run_flow, api_client):
+    flow(TWO_WAYS)
+    run = run_flow("demo.flow")
+    assert edge_classes(picture(api_client, execution=run.id)) == [
+        ("try", "after", ["edge", "edge-success"]),
+        ("try", "after", ["edge", "edge-failure", "fired"]),
+    ]
+
+
+def test_the_task_states_name_the_transitions_that_fired(flow, run_flow, api_client):
+    flow(TWO_WAYS)
+    run = run_flow("demo.flow")
+    tasks = api_client.get(f"/api/v1/executions/{run.id}/tasks").json()["data"]["tasks"]
+    assert {task["name"]: task["fired"] for task in tasks} == {"try": [1], "after": []}
+
+
+def test_without_execution_no_edge_is_fired(flow, api_client):
+    flow(TWO_WAYS)
+    assert [classes for _s, _t, classes in edge_classes(picture(api_client))] == [
+        ["edge", "edge-success"],
+        ["edge", "edge-failure"],
+    ]
+
+
+def test_the_execution_picture_comes_in_the_dark_theme_too(mixed_run, api_client):
+    root = parse(picture(api_client, execution=mixed_run.id, theme="dark").content)
+    assert root.find(f"{SVG}rect[@class='canvas']").get("fill") == "#121212"
+    assert ".state-failed rect{fill:#5f1d1d}" in root.find(f"{SVG}style").text
