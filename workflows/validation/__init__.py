@@ -8,7 +8,9 @@ warnings are returned beside the saved object.
 """
 
 import json
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -126,7 +128,8 @@ def _all_tasks(tasks):
 def _limit_diagnostics(definition) -> list[Diagnostic]:
     if not isinstance(definition, dict):
         return [Diagnostic("W000-not-an-object", "A workflow definition is a mapping (a JSON object).")]
-    size = len(json.dumps(definition, default=str))
+    text = json.dumps(definition, default=str)
+    size = len(text)
     if size > settings.ATTUNE_DEFINITION_MAX_BYTES:
         return [
             Diagnostic(
@@ -152,16 +155,30 @@ def _limit_diagnostics(definition) -> list[Diagnostic]:
                 "/tasks",
             )
         )
+    limit = settings.ATTUNE_TEMPLATE_MAX_LENGTH
+    if _long_string(limit).search(text) is None:
+        return found  # no string can be longer than the limit: the walk below would find none
     found += [
         Diagnostic(
             "W504-template-too-long",
-            f"A {len(text)}-character string; the limit is {settings.ATTUNE_TEMPLATE_MAX_LENGTH}.",
+            f"A {len(value)}-character string; the limit is {limit}.",
             pointer(*path),
         )
-        for path, text in _strings(definition, ())
-        if len(text) > settings.ATTUNE_TEMPLATE_MAX_LENGTH
+        for path, value in _strings(definition, ())
+        if len(value) > limit
     ]
     return found
+
+
+@lru_cache(maxsize=4)
+def _long_string(limit: int) -> re.Pattern:
+    """A run of more than `limit` characters between two quotes of the JSON text.
+
+    Every character of a string is at least one unit (a character or a backslash escape) of
+    its JSON form, so a string longer than `limit` always matches; a match may also be text
+    between two strings, which only costs the exact walk.
+    """
+    return re.compile(rf'"(?:[^"\\]|\\.){{{limit + 1},}}"', re.DOTALL)
 
 
 def _count(tasks, depth: int) -> tuple[int, int]:

@@ -91,3 +91,68 @@ class FinishedBefore(Set):
 
     def __repr__(self) -> str:
         return f"FinishedBefore({self.name!r}: {sorted(self)})"
+
+
+def immediate_dominators(root, successors: dict) -> dict:
+    """Each node reachable from `root` mapped to its immediate dominator (`root` to itself).
+
+    Lengauer and Tarjan's algorithm with path compression: O(edges x log(nodes)) on every
+    graph. networkx's iterative algorithm, used before, walks the dominator tree once per
+    join and is quadratic on a ladder (two chains with a rung at every step). Iterative
+    throughout: a 1,000-task chain is a 1,000-deep search.
+    """
+    vertex, number, parent = _depth_first(root, successors)
+    count = len(vertex)
+    predecessors: list[list[int]] = [[] for _ in range(count)]
+    for v in range(count):
+        for target in successors.get(vertex[v], ()):
+            predecessors[number[target]].append(v)
+    semi, label, ancestor = list(range(count)), list(range(count)), [-1] * count
+    idom, bucket = [0] * count, [[] for _ in range(count)]
+
+    def evaluate(v: int) -> int:
+        """The vertex of least semidominator on the forest path above `v` (compressing it)."""
+        if ancestor[v] == -1:
+            return v
+        path, u = [], v
+        while ancestor[ancestor[u]] != -1:
+            path.append(u)
+            u = ancestor[u]
+        for u in reversed(path):  # from the top down, as the recursive compress unwinds
+            above = ancestor[u]
+            if semi[label[above]] < semi[label[u]]:
+                label[u] = label[above]
+            ancestor[u] = ancestor[above]
+        return label[v]
+
+    for w in range(count - 1, 0, -1):
+        for v in predecessors[w]:
+            semi[w] = min(semi[w], semi[evaluate(v)])
+        bucket[semi[w]].append(w)
+        ancestor[w] = parent[w]
+        for v in bucket[parent[w]]:
+            u = evaluate(v)
+            idom[v] = u if semi[u] < semi[v] else parent[w]
+        bucket[parent[w]].clear()
+    for w in range(1, count):
+        if idom[w] != semi[w]:
+            idom[w] = idom[idom[w]]
+    return {vertex[w]: vertex[idom[w]] for w in range(count)}
+
+
+def _depth_first(root, successors: dict) -> tuple[list, dict, list[int]]:
+    """Nodes in depth-first preorder from `root`, their numbers, and each one's DFS parent."""
+    vertex, number, parent = [root], {root: 0}, [0]
+    stack = [(0, iter(successors.get(root, ())))]  # (number, its successors still to visit)
+    while stack:
+        here, targets = stack[-1]
+        for target in targets:
+            if target not in number:
+                number[target] = len(vertex)
+                parent.append(here)
+                vertex.append(target)
+                stack.append((number[target], iter(successors.get(target, ()))))
+                break
+        else:
+            stack.pop()
+    return vertex, number, parent

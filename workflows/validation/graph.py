@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from workflows.validation.diagnostics import WARNING, Diagnostic, pointer
-from workflows.validation.dominators import DominatorForest, FinishedBefore
+from workflows.validation.dominators import DominatorForest, FinishedBefore, immediate_dominators
 from workflows.validation.language import RESERVED_TASK_NAMES, STATUS_FUNCTIONS
 from workflows.validation.usage import usage_diagnostics
 
@@ -313,10 +313,9 @@ def _immediate_dominators(graph: TaskGraph) -> dict[str, str]:
     if not graph.entries:
         return {}
     root = ("entry",)  # a virtual start before the entry tasks
-    digraph = nx.DiGraph()
-    digraph.add_edges_from((root, name) for name in graph.entries)
-    digraph.add_edges_from((e.source, e.target) for e in graph.edges if e.source in graph.reachable)
-    immediate = nx.immediate_dominators(digraph, root)
+    successors = {name: [edge.target for edge in edges] for name, edges in graph.outgoing.items()}
+    successors[root] = graph.entries
+    immediate = immediate_dominators(root, successors)
     return {name: parent for name, parent in immediate.items() if parent != root and name != root}
 
 

@@ -6,8 +6,6 @@ a task-level `publish` joins the first transition whose `when` uses succeeded(),
 becomes a succeeded transition of its own. The result holds only the canonical form.
 """
 
-import copy
-
 from workflows.validation.diagnostics import Diagnostic, pointer
 from workflows.validation.language import LEGACY_TASK_KEYS, TASK_KEY_ALIASES
 
@@ -21,15 +19,25 @@ SHORTHAND_WHEN = {
 
 
 def normalize(definition: dict) -> tuple[dict, list[Diagnostic]]:
-    """A copy of `definition` in canonical form, and the problems met on the way."""
-    result = copy.deepcopy(definition)
+    """A copy of `definition` in canonical form, and the problems met on the way.
+
+    Only what normalising changes is copied: the top mapping, each task list and each task
+    mapping. Everything else (inputs, transitions, vars) is shared with `definition`, so the
+    result must be treated as read-only wherever `definition` is still used; a deep copy
+    was a fifth of a large workflow's check.
+    """
     diagnostics: list[Diagnostic] = []
-    if isinstance(result, dict) and isinstance(result.get("tasks"), list):
-        _normalize_tasks(result["tasks"], ("tasks",), diagnostics)
+    if not isinstance(definition, dict):
+        return definition, diagnostics
+    result = dict(definition)
+    if isinstance(result.get("tasks"), list):
+        result["tasks"] = _normalize_tasks(result["tasks"], ("tasks",), diagnostics)
     return result, diagnostics
 
 
-def _normalize_tasks(tasks: list, path: tuple, diagnostics: list) -> None:
+def _normalize_tasks(tasks: list, path: tuple, diagnostics: list) -> list:
+    """A copy of `tasks` (each task mapping copied too) in canonical form."""
+    tasks = [dict(task) if isinstance(task, dict) else task for task in tasks]
     for index, task in enumerate(tasks):
         if not isinstance(task, dict):
             continue
@@ -48,7 +56,8 @@ def _normalize_tasks(tasks: list, path: tuple, diagnostics: list) -> None:
         for key in legacy:
             task.pop(key, None)
         if isinstance(task.get("tasks"), list):
-            _normalize_tasks(task["tasks"], (*here, "tasks"), diagnostics)
+            task["tasks"] = _normalize_tasks(task["tasks"], (*here, "tasks"), diagnostics)
+    return tasks
 
 
 def _rename_aliases(task: dict, here: tuple, diagnostics: list) -> None:

@@ -5,6 +5,7 @@ editors can validate as authors type. It accepts the seed's shorthand keys, whic
 `normalize` then folds into `next`.
 """
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator
 
 from workflows.validation.diagnostics import Diagnostic, pointer
@@ -138,6 +139,9 @@ assert set(TASK["properties"]) == TASK_KEYS | set(LEGACY_TASK_KEYS) | set(TASK_K
 assert set(TRANSITION["properties"]) == TRANSITION_KEYS and set(RETRY["properties"]) == RETRY_KEYS
 
 _VALIDATOR = Draft202012Validator(WORKFLOW_SCHEMA)
+# The same schema compiled in Rust: a yes/no answer about 50x faster than iter_errors. Most
+# definitions are valid, so only an invalid one pays for jsonschema's located errors.
+_VALIDITY = jsonschema_rs.validator_for(WORKFLOW_SCHEMA)
 CODES = {
     "additionalProperties": "W001-unknown-key",
     "type": "W002-wrong-type",
@@ -149,10 +153,25 @@ CODES = {
 
 def structure_diagnostics(definition) -> list[Diagnostic]:
     """Every place where `definition` does not have the language's shape."""
+    if _is_valid(definition):
+        return []
     diagnostics = []
     for error in sorted(_VALIDATOR.iter_errors(definition), key=lambda e: list(map(str, e.absolute_path))):
         diagnostics += _from_error(error)
     return diagnostics
+
+
+def _is_valid(definition) -> bool:
+    """The compiled pass's verdict; False (so jsonschema decides) when it cannot judge.
+
+    It may only be trusted for "valid": where the two differ (Python's `$` also matches
+    before a final newline, an infinite float is not a number in Rust), it says invalid
+    and jsonschema, the reference, gives the answer.
+    """
+    try:
+        return _VALIDITY.is_valid(definition)
+    except (ValueError, TypeError, OverflowError, RecursionError):
+        return False  # a value JSON has no form for (it is reported by jsonschema or the limits)
 
 
 def _from_error(error) -> list[Diagnostic]:
