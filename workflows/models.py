@@ -34,6 +34,10 @@ class Workflow(Revisioned):
     metadata_path = models.CharField(max_length=1024, blank=True, default="", editable=False)
     metadata_text = models.TextField(blank=True, default="", editable=False)
     metadata_sha256 = models.CharField(max_length=64, blank=True, default="", editable=False)
+    # Vouches that this row is what validating its files produced: a hash of the files, the
+    # load key (validator, loader, pack.yaml defaults) and this row's revision, so any other
+    # write (which bumps the revision) voids it. See packs/ondisk/stamps.py.
+    load_stamp = models.CharField(max_length=64, blank=True, default="", editable=False)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 

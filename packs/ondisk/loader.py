@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 
 from attune import validators
 from attune.yamlio import YamlDocument
+from packs.ondisk import stamps
 from packs.ondisk.reader import PackReader, boolean_rule, text_rule
 from packs.ondisk.specs import PackInvalid, PackSpec, Problem, SourceFile, WorkflowSpec
 from packs.ondisk.workflow_files import read_workflows
@@ -44,10 +45,13 @@ MANIFEST_META_KEYS = ("author", "email", "enabled", "testing", "contributors", "
 MANIFEST_KEYS = {"ref", *(k for keys in MANIFEST_FIELDS.values() for k in keys), *MANIFEST_META_KEYS}
 
 
-def read_pack(pack_dir, progress=None) -> PackSpec:
+def read_pack(pack_dir, progress=None, stored=None) -> PackSpec:
     """Read and check the pack in `pack_dir`; raise PackInvalid with every problem.
 
     `progress(count)`, when given, is called after every PROGRESS_EVERY workflows read.
+    `stored(pack_ref)`, when given (packs.ondisk.stamps.stored_stamps), names the stamped
+    rows of the pack: a workflow whose files are those a stamp vouches for is not validated
+    again, and its spec is left without fields for the sync to fill from the row.
     """
     root = Path(pack_dir)
     try:
@@ -67,6 +71,9 @@ def read_pack(pack_dir, progress=None) -> PackSpec:
     if doc is None:
         raise PackInvalid(root, reader.problems)
     spec = _pack_spec(reader, doc, manifest)
+    reader.stamp_key, reader.defaults = stamps.load_key(), stamps.pack_defaults(spec)
+    if stored is not None and spec.ref:
+        reader.stored = stored(spec.ref)
     workflow_specs, notes = read_workflows(reader, spec)
     spec.workflows, spec.notes = workflow_specs, [*spec.notes, *notes, *reader.warnings]
     if reader.problems:

@@ -18,6 +18,7 @@ from packs.models import Pack
 from packs.ondisk import archive
 from packs.ondisk.loader import PackInvalid, PackSpec, Problem, read_pack
 from packs.ondisk.specs import DELETE
+from packs.ondisk.stamps import stored_stamps
 from packs.ondisk.sync import PackPlan, load_packs
 
 
@@ -80,12 +81,12 @@ def read_registered(pack: Pack) -> PackSpec:
         return read_pack(CORE_PACK_DIR)  # shipped with the server, outside the packs directory
     if not pack.source_dir:
         raise PackInvalid(pack.ref, [Problem("pack.yaml", "this pack was not loaded from disk")], pack.ref)
-    return read_pack(resolve_in_packs_dir(pack.source_dir))
+    return read_pack(resolve_in_packs_dir(pack.source_dir), stored=stored_stamps)
 
 
 def register(path: str, force: bool = False, check=None) -> PackPlan:
     """Load the pack directory at `path` (inside the packs directory)."""
-    spec = read_pack(resolve_in_packs_dir(path))
+    spec = read_pack(resolve_in_packs_dir(path), stored=stored_stamps)
     if not force and Pack.objects.filter(ref=spec.ref).exists():
         raise PackExists(f"Pack '{spec.ref}' already exists; send force=true to update it")
     return _load(spec, check)

@@ -22,30 +22,39 @@ class PackReader:
         self.workflows_checked = 0
         self.files_read: set[str] = set()
         self.max_bytes = settings.ATTUNE_PACK_MAX_FILE_BYTES
+        # Set once pack.yaml is read (packs.ondisk.stamps): the stamped rows of the pack by
+        # file, the load key and the pack's defaults that go into each workflow's stamp.
+        self.stored: dict[str, tuple] = {}
+        self.stamp_key, self.defaults = "", ()
+        self.unchanged = 0  # workflows taken from their stored rows, not validated again
 
     def problem(self, file, message, doc: YamlDocument | None = None, pointer: str = "", ref: str = ""):
         line, column = doc.position(pointer) if doc is not None else (None, None)
         self.problems.append(Problem(str(file), message, line, column, ref))
 
-    def read(self, relative: str) -> SourceFile | None:
-        self.files_read.add(relative)
+    def read(self, relative: str, quiet: bool = False) -> SourceFile | None:
+        """The file's text and hash; None, with a problem recorded unless `quiet`, if it
+        cannot be read as a pack file. A quiet read is not counted as read, either."""
+        if not quiet:
+            self.files_read.add(relative)
+        problem = self.problem if not quiet else lambda *args: None
         path = self.root / relative
         try:
             info = path.lstat()
         except FileNotFoundError:
-            self.problem(relative, "file not found")
+            problem(relative, "file not found")
             return None
         if not stat.S_ISREG(info.st_mode):
-            self.problem(relative, "not a regular file")
+            problem(relative, "not a regular file")
             return None
         if info.st_size > self.max_bytes:
-            self.problem(relative, f"file is {info.st_size} bytes; the limit is {self.max_bytes}")
+            problem(relative, f"file is {info.st_size} bytes; the limit is {self.max_bytes}")
             return None
         raw = path.read_bytes()
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            self.problem(relative, f"not UTF-8 text (byte {exc.start})")
+            problem(relative, f"not UTF-8 text (byte {exc.start})")
             return None
         return SourceFile(relative, text, hashlib.sha256(raw).hexdigest())
 

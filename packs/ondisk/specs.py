@@ -37,11 +37,22 @@ class SourceFile:
     sha256: str
 
 
+# The Workflow fields a validated workflow's spec sets: what a row it vouches for gives back.
+WORKFLOW_FIELDS = (
+    "label", "description", "version", "tags", "enabled", "param_schema", "out_schema", "definition",
+    "source_path", "source_text", "source_sha256", "metadata_path", "metadata_text", "metadata_sha256",
+)  # fmt: skip
+
+
 @dataclass
 class WorkflowSpec:
     ref: str
-    fields: dict  # Workflow field -> value, source file fields included
+    # Workflow field -> value, source file fields included. None when the files are those the
+    # stored row was validated from: the sync fills it from that row (packs.ondisk.stamps).
+    fields: dict | None
     origin: Problem | None = None  # where the ref is written (file, line, column); no message
+    stamp: str = ""  # the files' stamp, before it is bound to a revision (stamps.base_stamp)
+    stored_revision: int | None = None  # the revision of the row vouched for, when fields is None
 
 
 @dataclass
@@ -65,3 +76,5 @@ class PackSpec:
     actions: list[ActionSpec] = field(default_factory=list)
     # Actions that `type: action` tasks run and that are not in this pack (W402 likewise).
     external_actions: dict[str, str] = field(default_factory=dict)  # ref -> where it is used
+    # Workflows not validated again: their files are those their rows' load stamps vouch for.
+    unchanged: int = 0

@@ -17,16 +17,20 @@ from actions.models import Action
 from actions.rules import CORE_PACK_REF
 from attune import validators
 from packs.models import Pack
-from packs.ondisk import action_sync
+from packs.ondisk import action_sync, stamps
+from packs.ondisk.action_files import companion_action
 from packs.ondisk.specs import (
     CREATE,
     DELETE,
     UNCHANGED,
     UPDATE,
+    WORKFLOW_FIELDS,
     PackInvalid,
     PackSpec,
     Problem,
+    WorkflowSpec,
 )
+from packs.ondisk.workflow_files import external_actions, external_workflows
 from workflows.models import Workflow
 
 PAST = {CREATE: "created", UPDATE: "updated", DELETE: "deleted", UNCHANGED: "unchanged"}
@@ -63,6 +67,8 @@ class PackPlan:
     notes: list[str] = field(default_factory=list)
     source_dir: str = ""
     actions: list[WorkflowChange] = field(default_factory=list)
+    restamped: int = 0  # unchanged workflows whose load stamp is written anew (a new load key)
+    skipped: int = 0  # workflows taken from their rows, not validated again (unchanged files)
 
     def count(self, action: str, of: str = "workflows") -> int:
         return sum(1 for change in getattr(self, of) if change.action == action)
@@ -71,7 +77,7 @@ class PackPlan:
     def rows_written(self) -> int:
         pack_rows = 0 if self.action == UNCHANGED else 1
         changes = [*self.workflows, *self.actions]
-        return pack_rows + sum(1 for change in changes if change.action != UNCHANGED)
+        return pack_rows + self.restamped + sum(1 for change in changes if change.action != UNCHANGED)
 
     def summary(self) -> str:
         def counts(of):
@@ -79,7 +85,13 @@ class PackPlan:
                 f"{self.count(action, of)} {PAST[action]}" for action in (CREATE, UPDATE, DELETE, UNCHANGED)
             )
 
-        return f"pack {self.ref} {PAST[self.action]}; workflows: {counts('workflows')}; actions: {counts('actions')}"
+        extra = f"; {self.restamped} load stamps renewed" if self.restamped else ""
+        if self.skipped:
+            extra += f"; {self.skipped} unchanged since loaded, not validated again"
+        return (
+            f"pack {self.ref} {PAST[self.action]}; workflows: {counts('workflows')}; "
+            f"actions: {counts('actions')}{extra}"
+        )
 
     def lines(self) -> list[str]:
         """The plan as a person reads it, one change per line."""
@@ -166,13 +178,14 @@ def plan_pack(spec: PackSpec, prune: bool = True) -> tuple[PackPlan, dict]:
     # Disk is the source of truth: a key the manifest drops goes back to its default
     # (config excepted, see _settle_config).
     pack_fields = {**MANIFEST_DEFAULTS, **spec.fields}
+    existing = {w.ref: w for w in pack.workflows.select_for_update()} if pack else {}
+    _fill_unchanged(spec, existing)
     notes = [
         *spec.notes,
         *_settle_config(pack, pack_fields),
         *_unknown_workflow_notes(spec),
         *action_sync.unknown_action_notes(spec),
     ]
-    existing = {w.ref: w for w in pack.workflows.select_for_update()} if pack else {}
     plan = PackPlan(spec.ref, CREATE if pack is None else UPDATE, notes=notes, source_dir=spec.source_dir)
     if pack is not None:
         plan.fields = _differences(pack, pack_fields)
@@ -196,8 +209,63 @@ def plan_pack(spec: PackSpec, prune: bool = True) -> tuple[PackPlan, dict]:
         spec, pack, prune, WorkflowChange, existing
     )
     plan.notes += action_notes
-    context = {"pack": pack, "pack_fields": pack_fields, "existing": existing, "actions": existing_actions}
+    restamp = _stale_stamps(spec, plan, existing)
+    plan.restamped = len(restamp)
+    plan.skipped = spec.unchanged
+    context = {
+        "pack": pack,
+        "pack_fields": pack_fields,
+        "existing": existing,
+        "actions": existing_actions,
+        "restamp": restamp,
+    }
     return plan, context
+
+
+def _fill_unchanged(spec: PackSpec, existing: dict) -> None:
+    """Give each workflow the reader did not validate again the fields of the row its stamp
+    vouches for (locked: it cannot change before the load commits), and its companion action."""
+    filled, problems = {}, []
+    for workflow in spec.workflows:
+        if workflow.fields is not None:
+            continue
+        row = existing.get(workflow.ref)
+        if row is None or row.revision != workflow.stored_revision:
+            # Written or deleted between reading the files and this lock: nothing to vouch for.
+            message = (
+                f"workflow '{workflow.ref}' changed in the database while the pack was read: load it again"
+            )
+            problems.append(Problem(workflow.origin.file, message, ref=workflow.ref))
+            continue
+        workflow.fields = {name: getattr(row, name) for name in WORKFLOW_FIELDS}
+        filled[workflow.ref] = workflow
+    if problems:
+        raise PackInvalid(spec.source_dir, problems, spec.ref)
+    if not filled:
+        return
+    for action in spec.actions:
+        if action.fields["workflow_ref"] in filled:
+            action.fields = companion_action(filled[action.fields["workflow_ref"]]).fields
+    spec.external_workflows = external_workflows(spec.workflows)
+    spec.external_actions = external_actions(spec.workflows, {action.ref for action in spec.actions})
+
+
+def _stamp(workflow: WorkflowSpec, revision: int) -> str:
+    return stamps.bound_stamp(workflow.stamp, revision) if workflow.stamp else ""
+
+
+def _stale_stamps(spec: PackSpec, plan: PackPlan, existing: dict) -> list:
+    """Unchanged rows whose stamp is not their files' under this load key: stamped anew."""
+    specs = {workflow.ref: workflow for workflow in spec.workflows}
+    rows = []
+    for change in plan.workflows:
+        if change.action == UNCHANGED and change.ref in specs:
+            row = existing[change.ref]
+            stamp = _stamp(specs[change.ref], row.revision)
+            if row.load_stamp != stamp:
+                row.load_stamp = stamp
+                rows.append(row)
+    return rows
 
 
 def apply_plan(spec: PackSpec, plan: PackPlan, context: dict) -> Pack:
@@ -213,12 +281,21 @@ def apply_plan(spec: PackSpec, plan: PackPlan, context: dict) -> Pack:
     by_action = {
         action: [c for c in plan.workflows if c.action == action] for action in (CREATE, UPDATE, DELETE)
     }
+    first_revision = Workflow._meta.get_field("revision").default
     created = Workflow.objects.bulk_create(
-        [Workflow(ref=c.ref, pack=pack, **specs[c.ref].fields) for c in by_action[CREATE]]
+        [
+            Workflow(
+                ref=c.ref, pack=pack, load_stamp=_stamp(specs[c.ref], first_revision), **specs[c.ref].fields
+            )
+            for c in by_action[CREATE]
+        ]
     )
     for change, workflow in zip(by_action[CREATE], created, strict=True):
         change.id = workflow.pk
     _bulk_update(context["existing"], specs, by_action[UPDATE])
+    if context["restamp"]:
+        # The stamp alone: the row's content and revision (its ETag) stay as they are.
+        Workflow.objects.bulk_update(context["restamp"], ["load_stamp"])
     if by_action[DELETE]:
         # An action file that turned from a workflow action into a runner action keeps its
         # row: unlinked first, so the workflow's delete does not cascade to it.
@@ -240,10 +317,12 @@ def _bulk_update(existing: dict, specs: dict, changes: list[WorkflowChange]) -> 
         for name in change.fields:
             setattr(workflow, name, specs[change.ref].fields[name])
         workflow.updated = now
+        # The row is locked since it was read, so the UPDATE's revision is this one plus one.
+        workflow.load_stamp = _stamp(specs[change.ref], workflow.revision + 1)
         workflow.revision = F("revision") + 1  # in the UPDATE, as Revisioned.save does
         rows.append(workflow)
         names.update(change.fields)
-    Workflow.objects.bulk_update(rows, [*sorted(names), "updated", "revision"])
+    Workflow.objects.bulk_update(rows, [*sorted(names), "load_stamp", "updated", "revision"])
 
 
 def load_packs(

@@ -8,10 +8,11 @@ from django.core.exceptions import ValidationError
 
 from attune import validators
 from attune.yamlio import YamlDocument
+from packs.ondisk import stamps
 from packs.ondisk.action_files import check_unique_action_refs, companion_action, read_runner_action
 from packs.ondisk.not_loaded import not_loaded_notes
 from packs.ondisk.reader import PackReader, boolean_rule, text_rule
-from packs.ondisk.specs import PackSpec, Problem, WorkflowSpec
+from packs.ondisk.specs import ActionSpec, PackSpec, Problem, WorkflowSpec
 from workflows.validation import check_definition
 
 PROGRESS_EVERY = 100  # workflows between progress reports
@@ -46,9 +47,10 @@ def read_workflows(reader: PackReader, pack: PackSpec) -> tuple[list[WorkflowSpe
     _check_unique_refs(reader, specs)
     check_unique_action_refs(reader, actions)
     pack.actions = actions
-    pack.external_workflows = _external_workflows(specs)
-    pack.external_actions = _external_actions(specs, {action.ref for action in actions})
+    pack.external_workflows = external_workflows(specs)
+    pack.external_actions = external_actions(specs, {action.ref for action in actions})
     notes += not_loaded_notes(reader)
+    pack.unchanged = reader.unchanged
     return specs, notes
 
 
@@ -67,6 +69,10 @@ def _action_file(reader: PackReader, pack: PackSpec, relative: str):
     """(workflow spec, action spec, notes) of one action file: a runner action, or an
     action-linked workflow with its companion `workflow` action."""
     source = reader.read(relative)
+    unchanged = _unchanged(reader, relative, source) if source else None
+    if unchanged is not None:
+        # Its companion action is filled in with the workflow, from the stored row.
+        return unchanged, ActionSpec(unchanged.ref, {"workflow_ref": unchanged.ref}, unchanged.origin), []
     doc = reader.parse_mapping(source) if source else None
     if doc is None:
         return None, None, []
@@ -95,7 +101,34 @@ def _action_workflow(reader: PackReader, pack: PackSpec, relative: str, source, 
     spec = _workflow_spec(reader, pack, metadata, graph, graph_source, relative, doc)
     if spec is not None:
         spec.fields.update(metadata_path=relative, metadata_text=source.text, metadata_sha256=source.sha256)
+        spec.stamp = stamps.base_stamp(reader.stamp_key, reader.defaults, source, graph_source)
     return spec, notes
+
+
+def _unchanged(reader: PackReader, relative: str, source) -> WorkflowSpec | None:
+    """A spec without fields when `relative` (and its graph file) are the files the stored
+    row's stamp vouches for (packs.ondisk.stamps); None when the workflow must be validated."""
+    stored = reader.stored.get(relative)
+    if stored is None:
+        return None
+    ref, graph_path, stored_stamp, revision = stored
+    standalone = graph_path == relative
+    graph = source if standalone else reader.read(graph_path, quiet=True)
+    if graph is None:
+        return None  # reported when the action file is read in full
+    base = stamps.base_stamp(reader.stamp_key, reader.defaults, None if standalone else source, graph)
+    if stamps.bound_stamp(base, revision) != stored_stamp:
+        return None
+    reader.files_read.add(graph_path)
+    reader.unchanged += 1
+    _count_checked(reader)
+    return WorkflowSpec(ref, None, Problem(relative, "", None, None, ref), base, revision)
+
+
+def _count_checked(reader: PackReader) -> None:
+    reader.workflows_checked += 1
+    if reader.progress and reader.workflows_checked % PROGRESS_EVERY == 0:
+        reader.progress(reader.workflows_checked)
 
 
 def _attune_action_keys(reader, relative, doc, ref) -> list[str]:
@@ -140,13 +173,19 @@ def _workflow_file_path(reader: PackReader, relative: str, doc: YamlDocument) ->
 
 def _standalone_workflow(reader: PackReader, pack: PackSpec, relative: str):
     source = reader.read(relative)
+    unchanged = _unchanged(reader, relative, source) if source else None
+    if unchanged is not None:
+        return unchanged
     doc = reader.parse_mapping(source) if source else None
     if doc is None:
         return None
     stem = PurePosixPath(relative).name.rsplit(".", 1)[0].removesuffix(".workflow")
     metadata = {key: doc.data[key] for key in METADATA_KEYS if key in doc.data}
     metadata.setdefault("ref", f"{pack.ref}.{stem}")
-    return _workflow_spec(reader, pack, metadata, doc, source, relative, doc)
+    spec = _workflow_spec(reader, pack, metadata, doc, source, relative, doc)
+    if spec is not None:
+        spec.stamp = stamps.base_stamp(reader.stamp_key, reader.defaults, None, source)
+    return spec
 
 
 def _check_keys(reader, relative, doc, allowed, ref) -> None:
@@ -162,9 +201,7 @@ def _workflow_spec(reader, pack, metadata, graph, graph_source, meta_file, meta_
     A value may come from the metadata (action) file or, failing that, the graph file:
     each problem names the file and line where the value is written.
     """
-    reader.workflows_checked += 1
-    if reader.progress and reader.workflows_checked % PROGRESS_EVERY == 0:
-        reader.progress(reader.workflows_checked)
+    _count_checked(reader)
     before = len(reader.problems)
     ref = metadata["ref"]
     reader.check(meta_file, meta_doc, "/ref", ref, validators.validate_workflow_ref)
@@ -264,11 +301,14 @@ def _check_unique_refs(reader: PackReader, specs: list[WorkflowSpec]) -> None:
         seen.setdefault(spec.ref, spec)
 
 
-def _external_workflows(specs: list[WorkflowSpec]) -> dict[str, str]:
-    """Workflow refs that `type: workflow` tasks name and this pack does not define."""
+def external_workflows(specs: list[WorkflowSpec]) -> dict[str, str]:
+    """Workflow refs that `type: workflow` tasks name and this pack does not define (specs
+    not yet filled from their rows are left for the sync to count)."""
     own = {spec.ref for spec in specs}
     external = {}
     for spec in specs:
+        if spec.fields is None:
+            continue
         for task in _tasks(spec.fields["definition"].get("tasks") or []):
             action = task.get("action")
             if task.get("type") == "workflow" and isinstance(action, str) and action not in own:
@@ -276,10 +316,12 @@ def _external_workflows(specs: list[WorkflowSpec]) -> dict[str, str]:
     return external
 
 
-def _external_actions(specs: list[WorkflowSpec], own: set[str]) -> dict[str, str]:
+def external_actions(specs: list[WorkflowSpec], own: set[str]) -> dict[str, str]:
     """Action refs that action tasks (any type but `workflow`) name and this pack does not define."""
     external = {}
     for spec in specs:
+        if spec.fields is None:
+            continue
         for task in _tasks(spec.fields["definition"].get("tasks") or []):
             action = task.get("action")
             if task.get("type", "action") == "action" and isinstance(action, str) and action not in own:

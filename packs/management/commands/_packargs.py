@@ -20,8 +20,12 @@ def pack_dirs(paths: list[str], all_dir: str | None) -> list[Path]:
     return dirs
 
 
-def read_all(dirs: list[Path], stdout=None) -> tuple[list[PackSpec], list[PackInvalid]]:
-    """Read every pack; collect the failures instead of stopping at the first."""
+def read_all(dirs: list[Path], stdout=None, stored=None) -> tuple[list[PackSpec], list[PackInvalid]]:
+    """Read every pack; collect the failures instead of stopping at the first.
+
+    `stored`: read_pack's lookup of stamped rows (skip what they vouch for), or None to
+    validate every file.
+    """
     specs, failures = [], []
     for directory in dirs:
 
@@ -30,7 +34,7 @@ def read_all(dirs: list[Path], stdout=None) -> tuple[list[PackSpec], list[PackIn
                 stdout.write(f"{name}: {count} workflows read")
 
         try:
-            specs.append(read_pack(directory, progress))
+            specs.append(read_pack(directory, progress, stored))
         except PackInvalid as exc:
             failures.append(exc)
     return specs, failures

@@ -4,6 +4,7 @@ from executions.management.commands.build_pack_env import build_envs
 from packs.management.commands._packargs import pack_dirs, read_all, report_failures
 from packs.models import Pack
 from packs.ondisk.loader import PackInvalid
+from packs.ondisk.stamps import stored_stamps
 from packs.ondisk.sync import load_packs
 
 
@@ -20,9 +21,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--build-envs", action="store_true", help="then build each pack's Python environment"
         )
+        parser.add_argument(
+            "--full",
+            action="store_true",
+            help="validate every file, also those unchanged since they were loaded (see docs/packs.md)",
+        )
 
     def handle(self, *args, **options):
-        specs, failures = read_all(pack_dirs(options["paths"], options["all"]), self.stdout)
+        stored = None if options["full"] else stored_stamps
+        specs, failures = read_all(pack_dirs(options["paths"], options["all"]), self.stdout, stored)
         if failures:
             report_failures(self.stdout, self.style, failures)
             raise CommandError(f"{len(failures)} pack(s) invalid; nothing was written")
