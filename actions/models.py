@@ -59,6 +59,8 @@ class Action(Revisioned):
     source_path = models.CharField(max_length=1024, blank=True, default="", editable=False)
     source_text = models.TextField(blank=True, default="", editable=False)
     source_sha256 = models.CharField(max_length=64, blank=True, default="", editable=False)
+    # A workflow action's load stamp, as its workflow's (workflows.models.Workflow.load_stamp).
+    load_stamp = models.CharField(max_length=64, blank=True, default="", editable=False)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 

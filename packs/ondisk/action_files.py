@@ -83,7 +83,7 @@ def companion_action(workflow: WorkflowSpec) -> ActionSpec:
         "source_sha256": fields["metadata_sha256"],
         "workflow_ref": workflow.ref,
     }
-    return ActionSpec(workflow.ref, action_fields, workflow.origin)
+    return ActionSpec(workflow.ref, action_fields, workflow.origin, workflow.stamp)
 
 
 def _action_ref(reader, pack, relative, doc) -> str:

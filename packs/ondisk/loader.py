@@ -8,7 +8,6 @@ PackSpec into rows. Nothing here follows a symlink or reads outside the pack dir
 
 import contextlib
 import os
-import stat
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -82,16 +81,28 @@ def read_pack(pack_dir, progress=None, stored=None) -> PackSpec:
 
 
 def _check_tree(reader: PackReader) -> None:
-    """Refuse symlinks and special files anywhere in the pack (nothing is followed)."""
-    for directory, dirnames, filenames in os.walk(reader.root, followlinks=False):
-        for name in sorted([*dirnames, *filenames]):
-            path = Path(directory, name)
-            info = path.lstat()
-            relative = path.relative_to(reader.root).as_posix()
-            if stat.S_ISLNK(info.st_mode):
+    """Refuse symlinks and special files anywhere in the pack (nothing is followed); list
+    every regular file in `reader.all_files` for the notes on what is not loaded.
+
+    scandir's entry types come with the directory listing: no stat per file.
+    """
+    directories = [""]
+    while directories:
+        directory = directories.pop()
+        with os.scandir(os.path.join(reader.root, directory)) as listing:
+            entries = sorted(listing, key=lambda entry: entry.name)
+        below = []
+        for entry in entries:
+            relative = f"{directory}/{entry.name}" if directory else entry.name
+            if entry.is_symlink():
                 reader.problem(relative, "symlinks are not allowed in a pack")
-            elif not (stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode)):
+            elif entry.is_dir(follow_symlinks=False):
+                below.append(relative)
+            elif entry.is_file(follow_symlinks=False):
+                reader.all_files.append(relative)
+            else:
                 reader.problem(relative, "only regular files and directories are allowed in a pack")
+        directories += reversed(below)  # depth first, in name order
 
 
 def _first(data: dict, keys: tuple):

@@ -37,13 +37,15 @@ def not_loaded_notes(reader: PackReader) -> list[str]:
     for name in folders:
         if name in COMPONENT_DIRS:
             notes += _unparsable(reader, name)
-    others = [
-        relative
-        for path in sorted(root.rglob("*"))
-        if path.is_file()
-        and (relative := path.relative_to(root).as_posix()) not in reader.files_read
-        and relative.split("/")[0] not in NOT_LOADED_DIRS
-    ]
+    # Sorted as paths (by their parts), the order `sorted(root.rglob("*"))` gave.
+    others = sorted(
+        (
+            relative
+            for relative in reader.all_files
+            if relative not in reader.files_read and relative.split("/")[0] not in NOT_LOADED_DIRS
+        ),
+        key=lambda relative: relative.split("/"),
+    )
     if others:
         shown = ", ".join(others[:10]) + (f" and {len(others) - 10} more" if len(others) > 10 else "")
         notes.append(f"kept on disk, not loaded: {shown}")

@@ -61,6 +61,10 @@ class ActionSpec:
     # Action field -> value; `workflow_ref` names the workflow of a `workflow` action.
     fields: dict
     origin: Problem | None = None  # where the ref is written (file, line, column); no message
+    stamp: str = ""  # a companion action's: its workflow's (stamps.base_stamp)
+    # A companion action of a workflow not validated again: `fields` holds only
+    # `workflow_ref` until the sync finds the action row's stamp does not vouch for it.
+    pending: bool = False
 
 
 @dataclass

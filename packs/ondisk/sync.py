@@ -17,20 +17,16 @@ from actions.models import Action
 from actions.rules import CORE_PACK_REF
 from attune import validators
 from packs.models import Pack
-from packs.ondisk import action_sync, stamps
-from packs.ondisk.action_files import companion_action
+from packs.ondisk import action_sync, rows
 from packs.ondisk.specs import (
     CREATE,
     DELETE,
     UNCHANGED,
     UPDATE,
-    WORKFLOW_FIELDS,
     PackInvalid,
     PackSpec,
     Problem,
-    WorkflowSpec,
 )
-from packs.ondisk.workflow_files import external_actions, external_workflows
 from workflows.models import Workflow
 
 PAST = {CREATE: "created", UPDATE: "updated", DELETE: "deleted", UNCHANGED: "unchanged"}
@@ -178,8 +174,8 @@ def plan_pack(spec: PackSpec, prune: bool = True) -> tuple[PackPlan, dict]:
     # Disk is the source of truth: a key the manifest drops goes back to its default
     # (config excepted, see _settle_config).
     pack_fields = {**MANIFEST_DEFAULTS, **spec.fields}
-    existing = {w.ref: w for w in pack.workflows.select_for_update()} if pack else {}
-    _fill_unchanged(spec, existing)
+    existing = rows.locked_workflows(pack, spec)
+    rows.check_unchanged(spec, existing)
     notes = [
         *spec.notes,
         *_settle_config(pack, pack_fields),
@@ -194,6 +190,8 @@ def plan_pack(spec: PackSpec, prune: bool = True) -> tuple[PackPlan, dict]:
         current = existing.get(workflow.ref)
         if current is None:
             plan.workflows.append(WorkflowChange(workflow.ref, CREATE))
+        elif workflow.fields is None:  # its row is what its files gave (rows.check_unchanged)
+            plan.workflows.append(WorkflowChange(workflow.ref, UNCHANGED, id=current.pk))
         else:
             changed = _differences(current, workflow.fields)
             plan.workflows.append(
@@ -209,8 +207,11 @@ def plan_pack(spec: PackSpec, prune: bool = True) -> tuple[PackPlan, dict]:
         spec, pack, prune, WorkflowChange, existing
     )
     plan.notes += action_notes
-    restamp = _stale_stamps(spec, plan, existing)
-    plan.restamped = len(restamp)
+    restamp = (
+        rows.stale_stamps(spec.workflows, plan.workflows, existing, UNCHANGED),
+        rows.stale_stamps(spec.actions, plan.actions, existing_actions, UNCHANGED),
+    )
+    plan.restamped = len(restamp[0]) + len(restamp[1])
     plan.skipped = spec.unchanged
     context = {
         "pack": pack,
@@ -220,52 +221,6 @@ def plan_pack(spec: PackSpec, prune: bool = True) -> tuple[PackPlan, dict]:
         "restamp": restamp,
     }
     return plan, context
-
-
-def _fill_unchanged(spec: PackSpec, existing: dict) -> None:
-    """Give each workflow the reader did not validate again the fields of the row its stamp
-    vouches for (locked: it cannot change before the load commits), and its companion action."""
-    filled, problems = {}, []
-    for workflow in spec.workflows:
-        if workflow.fields is not None:
-            continue
-        row = existing.get(workflow.ref)
-        if row is None or row.revision != workflow.stored_revision:
-            # Written or deleted between reading the files and this lock: nothing to vouch for.
-            message = (
-                f"workflow '{workflow.ref}' changed in the database while the pack was read: load it again"
-            )
-            problems.append(Problem(workflow.origin.file, message, ref=workflow.ref))
-            continue
-        workflow.fields = {name: getattr(row, name) for name in WORKFLOW_FIELDS}
-        filled[workflow.ref] = workflow
-    if problems:
-        raise PackInvalid(spec.source_dir, problems, spec.ref)
-    if not filled:
-        return
-    for action in spec.actions:
-        if action.fields["workflow_ref"] in filled:
-            action.fields = companion_action(filled[action.fields["workflow_ref"]]).fields
-    spec.external_workflows = external_workflows(spec.workflows)
-    spec.external_actions = external_actions(spec.workflows, {action.ref for action in spec.actions})
-
-
-def _stamp(workflow: WorkflowSpec, revision: int) -> str:
-    return stamps.bound_stamp(workflow.stamp, revision) if workflow.stamp else ""
-
-
-def _stale_stamps(spec: PackSpec, plan: PackPlan, existing: dict) -> list:
-    """Unchanged rows whose stamp is not their files' under this load key: stamped anew."""
-    specs = {workflow.ref: workflow for workflow in spec.workflows}
-    rows = []
-    for change in plan.workflows:
-        if change.action == UNCHANGED and change.ref in specs:
-            row = existing[change.ref]
-            stamp = _stamp(specs[change.ref], row.revision)
-            if row.load_stamp != stamp:
-                row.load_stamp = stamp
-                rows.append(row)
-    return rows
 
 
 def apply_plan(spec: PackSpec, plan: PackPlan, context: dict) -> Pack:
@@ -285,7 +240,10 @@ def apply_plan(spec: PackSpec, plan: PackPlan, context: dict) -> Pack:
     created = Workflow.objects.bulk_create(
         [
             Workflow(
-                ref=c.ref, pack=pack, load_stamp=_stamp(specs[c.ref], first_revision), **specs[c.ref].fields
+                ref=c.ref,
+                pack=pack,
+                load_stamp=rows.stamp(specs[c.ref], first_revision),
+                **specs[c.ref].fields,
             )
             for c in by_action[CREATE]
         ]
@@ -293,9 +251,10 @@ def apply_plan(spec: PackSpec, plan: PackPlan, context: dict) -> Pack:
     for change, workflow in zip(by_action[CREATE], created, strict=True):
         change.id = workflow.pk
     _bulk_update(context["existing"], specs, by_action[UPDATE])
-    if context["restamp"]:
-        # The stamp alone: the row's content and revision (its ETag) stay as they are.
-        Workflow.objects.bulk_update(context["restamp"], ["load_stamp"])
+    for model, stale in zip((Workflow, Action), context["restamp"], strict=True):
+        if stale:
+            # The stamp alone: the row's content and revision (its ETag) stay as they are.
+            model.objects.bulk_update(stale, ["load_stamp"])
     if by_action[DELETE]:
         # An action file that turned from a workflow action into a runner action keeps its
         # row: unlinked first, so the workflow's delete does not cascade to it.
@@ -311,18 +270,18 @@ def _bulk_update(existing: dict, specs: dict, changes: list[WorkflowChange]) -> 
     if not changes:
         return
     now = timezone.now()
-    rows, names = [], set()
+    written, names = [], set()
     for change in changes:
         workflow = existing[change.ref]
         for name in change.fields:
             setattr(workflow, name, specs[change.ref].fields[name])
         workflow.updated = now
         # The row is locked since it was read, so the UPDATE's revision is this one plus one.
-        workflow.load_stamp = _stamp(specs[change.ref], workflow.revision + 1)
+        workflow.load_stamp = rows.stamp(specs[change.ref], workflow.revision + 1)
         workflow.revision = F("revision") + 1  # in the UPDATE, as Revisioned.save does
-        rows.append(workflow)
+        written.append(workflow)
         names.update(change.fields)
-    Workflow.objects.bulk_update(rows, [*sorted(names), "load_stamp", "updated", "revision"])
+    Workflow.objects.bulk_update(written, [*sorted(names), "load_stamp", "updated", "revision"])
 
 
 def load_packs(

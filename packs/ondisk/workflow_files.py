@@ -2,7 +2,7 @@
 (workflows/). Each is checked with the model's own field rules and the workflow validator."""
 
 import contextlib
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 from django.core.exceptions import ValidationError
 
@@ -36,12 +36,12 @@ EXECUTION_TOKENS_NOTE = (
 def read_workflows(reader: PackReader, pack: PackSpec) -> tuple[list[WorkflowSpec], list[str]]:
     """The pack's workflows; its actions (runner and companion) go to `pack.actions`."""
     specs, actions, notes = [], [], []
-    for relative in _yaml_files(reader.root, "actions"):
+    for relative in _yaml_files(reader, "actions"):
         spec, action, found = _action_file(reader, pack, relative)
         specs += [spec] if spec else []
         actions += [action] if action else []
         notes += found
-    for relative in _yaml_files(reader.root, "workflows"):
+    for relative in _yaml_files(reader, "workflows"):
         spec = _standalone_workflow(reader, pack, relative)
         specs += [spec] if spec else []
     _check_unique_refs(reader, specs)
@@ -54,14 +54,15 @@ def read_workflows(reader: PackReader, pack: PackSpec) -> tuple[list[WorkflowSpe
     return specs, notes
 
 
-def _yaml_files(root: Path, folder: str) -> list[str]:
-    directory = root / folder
-    if not directory.is_dir() or directory.is_symlink():
-        return []
+def _yaml_files(reader: PackReader, folder: str) -> list[str]:
+    """The YAML files right inside `folder`, from the regular files the tree check listed."""
+    prefix = f"{folder}/"
     return sorted(
-        f"{folder}/{entry.name}"
-        for entry in directory.iterdir()
-        if entry.name.endswith(YAML_SUFFIXES) and entry.is_file() and not entry.is_symlink()
+        relative
+        for relative in reader.all_files
+        if relative.startswith(prefix)
+        and "/" not in relative[len(prefix) :]
+        and relative.endswith(YAML_SUFFIXES)
     )
 
 
@@ -72,7 +73,10 @@ def _action_file(reader: PackReader, pack: PackSpec, relative: str):
     unchanged = _unchanged(reader, relative, source) if source else None
     if unchanged is not None:
         # Its companion action is filled in with the workflow, from the stored row.
-        return unchanged, ActionSpec(unchanged.ref, {"workflow_ref": unchanged.ref}, unchanged.origin), []
+        companion = ActionSpec(
+            unchanged.ref, {"workflow_ref": unchanged.ref}, unchanged.origin, unchanged.stamp, True
+        )
+        return unchanged, companion, []
     doc = reader.parse_mapping(source) if source else None
     if doc is None:
         return None, None, []
