@@ -49,6 +49,10 @@ class YamlDocument:
     def position(self, pointer: str, key: bool = False) -> tuple[int | None, int | None]:
         """The (line, column) of the value at `pointer` (of its key, with `key`), or of its
         nearest located parent."""
+        if self._positions is None and not key:
+            found = self._top_level_position(pointer)
+            if found is not None:
+                return found
         positions = self.positions
         if key and pointer in self._key_positions:
             return self._key_positions[pointer]
@@ -58,6 +62,19 @@ class YamlDocument:
             if not pointer:
                 return None, None
             pointer = pointer.rsplit("/", 1)[0]
+
+    def _top_level_position(self, pointer: str) -> tuple[int, int] | None:
+        """The position of a top-level key's value (`/ref`), without working out all of them:
+        the loader asks it of every workflow file, whose tree may hold thousands of nodes."""
+        if pointer.count("/") != 1 or not isinstance(self.root, MappingNode):
+            return None
+        name = pointer[1:]
+        found = [
+            value_node
+            for key_node, value_node in self.root.value
+            if isinstance(key_node, ScalarNode) and _escape(str(key_node.value)) == name
+        ]
+        return _mark(found[0]) if len(found) == 1 else None  # else as `positions` decides
 
 
 def _mark(node) -> tuple[int, int]:
@@ -151,6 +168,21 @@ def _positions(root) -> tuple[dict[str, tuple[int, int]], dict[str, tuple[int, i
     return positions, key_positions
 
 
+def _too_deep(data, max_depth: int) -> bool:
+    """Whether `data` nests more than `max_depth` lists and mappings (walked without recursion)."""
+    if not isinstance(data, dict | list):
+        return False
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > max_depth:
+            return True
+        for child in value.values() if isinstance(value, dict) else value:
+            if isinstance(child, dict | list):
+                stack.append((child, depth + 1))
+    return False
+
+
 def load_yaml(text: str, max_nodes: int = DEFAULT_MAX_NODES, max_depth: int | None = None) -> YamlDocument:
     """Parse one YAML document strictly; raise YamlError with a location on any problem."""
     if max_depth is None:
@@ -181,7 +213,9 @@ def load_yaml(text: str, max_nodes: int = DEFAULT_MAX_NODES, max_depth: int | No
         raise YamlError(f"the document nests deeper than {max_depth} levels") from None
     finally:
         loader.dispose()
-    problem = data_problem(data, max_depth)
+    # A NUL or a lone surrogate can only come from a double-quoted escape (the parser refuses
+    # them as characters), so text without a backslash needs only the depth walk.
+    problem = data_problem(data, max_depth) if "\\" in text or _too_deep(data, max_depth) else None
     if problem:
         pointer, _, what = problem.partition(": ")
         doc = YamlDocument(data, root)
