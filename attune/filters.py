@@ -1,6 +1,8 @@
 """Filters the list endpoints share: strict choices, tags, and the catalogue filters of
 the rows a pack holds (workflows, actions)."""
 
+import re
+
 from django import forms
 from django.db import connections
 from django.db.models import F, Func, Q, Subquery, TextField
@@ -9,6 +11,9 @@ from django_filters import fields
 from django_filters import rest_framework as filters
 from rest_framework.exceptions import ValidationError
 
+# What jsonb's text form escapes inside a tag; a term holding one may not appear verbatim
+# in the indexed text (attune.migration_ops.SEARCH_TEXT_FUNCTION).
+JSON_ESCAPED = re.compile(r'["\\\x00-\x1f]')
 BOOLEAN_CHOICES = (("true", "true"), ("false", "false"))
 
 
@@ -90,7 +95,7 @@ def search_filter(value: str, vendor: str) -> Q:
         | Q(ref__icontains=value)
         | Q(tags__tag_icontains=value)
     )
-    if vendor != "postgresql":
+    if vendor != "postgresql" or JSON_ESCAPED.search(value):
         return fields_match
     return Q(IContains(SearchText(), value)) & fields_match
 

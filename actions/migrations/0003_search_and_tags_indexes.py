@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from attune.migration_ops import gin_index_on_tags, search_index
+from attune.migration_ops import gin_index_on_tags, index_on_columns, search_index
 
 
 class Migration(migrations.Migration):
@@ -13,4 +13,6 @@ class Migration(migrations.Migration):
     operations = [
         search_index("actions_action", "action_search_trgm"),
         gin_index_on_tags("actions_action", "action_tags_gin"),
+        # One pack's actions in ORDER BY ref, for `?pack_ref=`.
+        index_on_columns("actions_action", "action_pack_ref_idx", ("pack_id", "ref")),
     ]
