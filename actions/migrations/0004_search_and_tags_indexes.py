@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     PostgreSQL, as for workflows."""
 
     # The search function and pg_trgm come with the workflows migration.
-    dependencies = [("actions", "0002_alter_action_timeout"), ("workflows", "0006_search_index")]
+    dependencies = [("actions", "0003_load_stamp"), ("workflows", "0007_search_index")]
 
     operations = [
         search_index("actions_action", "action_search_trgm"),

@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
     """The list filters at scale: `?search=` through a trigram index on PostgreSQL (see
     attune.filters.search_filter), and `?pack_ref=` with the list's ordering through one index."""
 
-    dependencies = [("workflows", "0005_revision")]
+    dependencies = [("workflows", "0006_load_stamp")]
 
     operations = [
         search_function(),
