@@ -29,9 +29,10 @@ class ExecutionPagination(EnvelopePagination):
         return queryset[offset : offset + self.page_size + 1]
 
     def _page_size(self, params) -> int:
-        # Attune's `per_page` wins when a client sends both names.
-        name = "per_page" if "per_page" in params else "page_size"
-        return _int_param(params, name, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX)
+        # Attune's `per_page` wins when a client sends both names, but both must be valid:
+        # a bad value is an error even when the other name overrides it.
+        page_size = _int_param(params, "page_size", PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX)
+        return _int_param(params, "per_page", page_size, PAGE_SIZE_MAX)
 
     def get_paginated_response(self, data):
         if self.include_total:
