@@ -8,9 +8,10 @@ class ExecutionPagination(EnvelopePagination):
     include_total_default = False
 
     def page_size_param(self, params) -> int:
-        # Attune's `per_page` wins when a client sends both names.
-        name = "per_page" if "per_page" in params else "page_size"
-        return _int_param(params, name, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX)
+        # Attune's `per_page` wins when a client sends both names, but both must be valid:
+        # a bad value is an error even when the other name overrides it.
+        page_size = _int_param(params, "page_size", PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX)
+        return _int_param(params, "per_page", page_size, PAGE_SIZE_MAX)
 
     def get_schema_operation_parameters(self, view):
         page, page_size, include_total = super().get_schema_operation_parameters(view)
