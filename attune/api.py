@@ -225,38 +225,73 @@ def _int_param(params, name: str, default: int, maximum: int | None = None) -> i
     return value
 
 
+def _bool_param(params, name: str, default: bool) -> bool:
+    raw = params.get(name)
+    if raw is None:
+        return default
+    if raw not in ("true", "false"):
+        raise exceptions.ValidationError({name: [f"Must be true or false, not '{raw}'."]})
+    return raw == "true"
+
+
+# SQLite and PostgreSQL take a 64-bit OFFSET; a page number past it would be a database error.
+OFFSET_MAX = 2**62
+
+
 class EnvelopePagination(BasePagination):
-    """Page-number pagination that rejects bad parameters instead of guessing."""
+    """Page-number pagination that rejects bad parameters instead of guessing.
+
+    `include_total` (Attune's parameter, strictly `true` or `false`) says whether to count
+    the rows: the count is one query, and on a large filtered table the slow one. Without it
+    `total_items` and `total_pages` are left out and `has_next` comes from reading one row
+    past the page. Pack, workflow and action lists count by default, as Attune's do;
+    subclasses change `include_total_default`.
+    """
+
+    include_total_default = True
 
     def paginate_queryset(self, queryset, request, view=None):
-        self.page = _int_param(request.query_params, "page", 1)
-        self.page_size = _int_param(request.query_params, "page_size", PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX)
-        self.total_items = queryset.count()
+        params = request.query_params
+        self.page = _int_param(params, "page", 1)
+        self.page_size = self.page_size_param(params)
+        self.include_total = _bool_param(params, "include_total", self.include_total_default)
+        self.total_items = None
         offset = (self.page - 1) * self.page_size
-        if offset >= self.total_items:
+        if self.include_total:
+            self.total_items = queryset.count()
+            if offset >= self.total_items:
+                return queryset.none()
+            # A lazy slice: the caller picks the columns after the count ran on the plain query.
+            return queryset[offset : offset + self.page_size]
+        if offset > OFFSET_MAX:  # past any table's end, and past what the databases' OFFSET takes
             return queryset.none()
-        # A lazy slice: the caller picks the columns after the count ran on the plain query.
-        return queryset[offset : offset + self.page_size]
+        # One row more than the page says whether there is a next page, without a count.
+        return queryset[offset : offset + self.page_size + 1]
+
+    def page_size_param(self, params) -> int:
+        return _int_param(params, "page_size", PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX)
 
     def get_paginated_response(self, data):
-        total_pages = math.ceil(self.total_items / self.page_size)
-        return Response(
-            {
-                "items": data,
-                "pagination": {
-                    "page": self.page,
-                    "page_size": self.page_size,
-                    "total_items": self.total_items,
-                    "total_pages": total_pages,
-                    "has_next": self.page < total_pages,
-                    "has_previous": self.page > 1,
-                },
-            }
-        )
+        pagination = {"page": self.page, "page_size": self.page_size}
+        if self.include_total:
+            total_pages = math.ceil(self.total_items / self.page_size)
+            pagination.update(
+                total_items=self.total_items, total_pages=total_pages, has_next=self.page < total_pages
+            )
+        else:
+            pagination["has_next"] = len(data) > self.page_size
+            data = data[: self.page_size]
+        pagination["has_previous"] = self.page > 1
+        return Response({"items": data, "pagination": pagination})
 
     def get_paginated_response_schema(self, schema):
         integer = {"type": "integer"}
         boolean = {"type": "boolean"}
+        when = (
+            "Left out with `include_total=false`."
+            if self.include_total_default
+            else ("Present only with `include_total=true`.")
+        )
         return {
             "type": "object",
             "required": ["items", "pagination"],
@@ -264,19 +299,12 @@ class EnvelopePagination(BasePagination):
                 "items": schema,
                 "pagination": {
                     "type": "object",
-                    "required": [
-                        "page",
-                        "page_size",
-                        "total_items",
-                        "total_pages",
-                        "has_next",
-                        "has_previous",
-                    ],
+                    "required": ["page", "page_size", "has_next", "has_previous"],
                     "properties": {
                         "page": integer,
                         "page_size": integer,
-                        "total_items": integer,
-                        "total_pages": integer,
+                        "total_items": {**integer, "description": f"Rows matching the filters. {when}"},
+                        "total_pages": {**integer, "description": f"`ceil(total_items / page_size)`. {when}"},
                         "has_next": boolean,
                         "has_previous": boolean,
                     },
@@ -285,6 +313,7 @@ class EnvelopePagination(BasePagination):
         }
 
     def get_schema_operation_parameters(self, view):
+        default = "true" if self.include_total_default else "false"
         return [
             {
                 "name": "page",
@@ -304,6 +333,16 @@ class EnvelopePagination(BasePagination):
                     "maximum": PAGE_SIZE_MAX,
                     "default": PAGE_SIZE_DEFAULT,
                 },
+            },
+            {
+                "name": "include_total",
+                "required": False,
+                "in": "query",
+                "description": (
+                    f"`true` adds `total_items` and `total_pages` (one `COUNT` query); `false` "
+                    f"leaves them out and skips the count. Default `{default}`; any other value is a 400."
+                ),
+                "schema": {"type": "string", "enum": ["true", "false"], "default": default},
             },
         ]
 

@@ -1,6 +1,7 @@
 """The base viewset every resource uses: Attune's envelopes and partial-update semantics."""
 
 from django.db import IntegrityError, transaction
+from django.db.models import Subquery
 from django.utils.http import parse_etags
 from rest_framework import generics, viewsets
 from rest_framework.exceptions import NotFound
@@ -74,19 +75,23 @@ class ValuesListMixin:
 class PackContentsListView(ValuesListMixin, generics.GenericAPIView):
     """`GET /packs/{pack_ref}/<contents>`: one pack's rows, with the resource list's filters.
 
-    The pack is looked up by ref once (404 when absent) and the rows are filtered on its id,
-    so the page query needs no join.
+    The rows are filtered on the pack's id, read by a subquery on the unique ref, so neither
+    the count nor the page needs a join nor a query of its own. Only an empty answer asks
+    whether the pack exists (404 when not), which keeps the list at three queries at most:
+    user, count, page; or user, count (0), pack; or without the count, user, page, pack.
     """
 
     def get(self, request, *args, **kwargs):
-        return self.list(request, *args, **kwargs)
+        response = self.list(request, *args, **kwargs)
+        if not response.data["items"] and not self.paginator.total_items:
+            pack_ref = self.kwargs["pack_ref"]
+            if not Pack.objects.filter(ref=pack_ref).exists():
+                raise NotFound(f"Pack '{pack_ref}' not found")
+        return response
 
     def get_queryset(self):
-        pack_ref = self.kwargs["pack_ref"]
-        pack_id = Pack.objects.filter(ref=pack_ref).values_list("id", flat=True).first()
-        if pack_id is None:
-            raise NotFound(f"Pack '{pack_ref}' not found")
-        return super().get_queryset().filter(pack_id=pack_id)
+        pack_id = Pack.objects.filter(ref=self.kwargs["pack_ref"]).values("id")
+        return super().get_queryset().filter(pack_id=Subquery(pack_id))
 
 
 class EnvelopeModelViewSet(ValuesListMixin, viewsets.GenericViewSet):

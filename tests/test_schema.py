@@ -108,7 +108,7 @@ def test_error_responses_are_documented_with_the_envelope(spec, method, path, co
 
 def test_list_filters_are_documented(spec):
     params = {p["name"]: p for p in spec["paths"]["/api/v1/workflows"]["get"]["parameters"]}
-    assert set(params) == {"tags", "enabled", "search", "pack_ref", "page", "page_size"}
+    assert set(params) == {"tags", "enabled", "search", "pack_ref", "page", "page_size", "include_total"}
     assert all(p.get("description") for p in params.values())
     assert params["tags"]["schema"]["type"] == "array"
     assert params["enabled"]["schema"] == {"type": "string", "enum": ["false", "true"]}

@@ -87,7 +87,8 @@ def test_filter_by_executor(reader_client, runs):
 @pytest.mark.parametrize(
     "query",
     ["status=done", "status=", "parent=abc", "parent=0", f"parent={2**63}", "executor=1.5", "top_level_only=yes",
-     "page=0", "per_page=101", "page_size=0", "include_total=1", "per_page=0&page_size=20"],
+     "page=0", "per_page=101", "page_size=0", "include_total=1", "per_page=0&page_size=20",
+     "page_size=-5&per_page=20", "page_size=x&per_page=20"],
 )  # fmt: skip
 def test_bad_list_parameters_are_a_400(reader_client, runs, query):
     assert_error(reader_client.get(f"{URL}?{query}"), 400, "VALIDATION_ERROR")
