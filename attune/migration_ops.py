@@ -20,7 +20,7 @@ TRGM_MISSING = (
     "The search index needs PostgreSQL's pg_trgm extension (in postgresql-contrib), and "
     "creating it failed: {error}. pg_trgm is a trusted extension, so the database owner can "
     "create it on PostgreSQL 13 and later; otherwise ask a superuser to run "
-    "`CREATE EXTENSION pg_trgm;` in this database, then run `migrate` again (docs/deployment.md)."
+    "`CREATE EXTENSION pg_trgm;` in this database, then run `migrate` again (docs/api-workflows.md, Filters)."
 )
 
 
