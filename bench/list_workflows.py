@@ -1,97 +1,86 @@
-"""Requests/s of the workflow list API against a plain-Django floor, under gunicorn.
+"""Requests/s of the workflow list and detail API against plain-Django floors, under gunicorn.
 
 Run from the project root:
 
     make bench
     # or, with options:
-    DJANGO_SECRET_KEY=any .venv/bin/python bench/list_workflows.py --seconds 10 --concurrency 4
+    DJANGO_SECRET_KEY=any .venv/bin/python bench/list_workflows.py --seconds 10 --rounds 3
+    # on PostgreSQL (the role needs CREATEDB; the URL's database is only used to create one):
+    DATABASE_URL=postgres://attune@127.0.0.1:55432/postgres DJANGO_SECRET_KEY=any \\
+        .venv/bin/python bench/list_workflows.py
 
 What it does:
 
-1. Creates a throwaway SQLite database in a temp dir, migrates it (`manage.py migrate`) and
-   seeds 10,000 workflows over 20 packs, a few tags each (bulk_create), plus one ordinary
-   user whose JWT access token authenticates the API requests.
-2. Starts gunicorn (2 sync workers, 127.0.0.1 on a free port) with bench.settings, which is
-   Attune's settings plus one extra URL, `/bench/floor`, and waits for /health.
-3. Loads two targets with a few client threads over http.client, loopback only:
-   - api:   GET /api/v1/workflows?page_size=50 with `Authorization: Bearer <token>`;
-   - floor: GET /bench/floor, a plain view returning the same 50 rows (same fields and
-     ordering) from `.values()` as JsonResponse; no auth, no count, no envelope.
-   After a fixed warm-up, each target runs for --seconds, alternating floor and api over
-   --rounds rounds so machine noise hits both alike. Only 200 responses are counted.
-4. Prints req/s and p50/p95 latency per target for every round, the median round (by
-   ratio) and `ratio api/floor` against the 0.70 target. Missing the target does not fail
-   the exit code; a broken setup (non-200, wrong item count, server not starting) does.
-
-The client threads share the machine's cores with the server, so absolute figures are
-lower than a dedicated load generator would show; the ratio is what to compare.
+1. Creates a throwaway database: a SQLite file in a temp dir, or, when DATABASE_URL names a
+   PostgreSQL server, a database `attune_bench_<random>` on it, dropped at the end. Migrates
+   it and seeds 10,000 workflows over 20 packs, with source and manifest texts as a pack load
+   stores them, plus one ordinary user whose JWT access token authenticates the API.
+2. Starts gunicorn (2 sync workers, 127.0.0.1, a free port) with bench.settings: Attune's
+   settings plus the floor URLs of bench/views.py. Waits for /health.
+3. Measures three pairs, each an API endpoint against a floor doing the same database work
+   (same queries, same rows and ordering, same response bytes, checked before measuring and
+   in tests/test_bench_floors.py); only authentication and DRF are left out of the floors:
+   - list:           GET /api/v1/workflows?page_size=50 (count + page) vs /bench/floor;
+   - list, no count: the same with include_total=false (page + 1 row) vs its floor;
+   - detail:         GET /api/v1/workflows/{ref} vs /bench/floor/{ref}, the shown columns.
+   After a warm-up, each target runs for --seconds per round, API and floor alternating
+   which goes first, over --rounds rounds, so machine noise hits both alike.
+4. Prints req/s and p50/p95 latency per target and round, then for each pair the median
+   round's ratio api/floor against its target. Missing a target does not fail the exit
+   code; a broken setup (non-200, different bodies, server not starting) does.
 """
 
 import argparse
-import http.client
-import json
 import os
 import secrets
-import socket
-import statistics
-import subprocess
 import sys
 import tempfile
-import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-API_PATH = "/api/v1/workflows?page_size=50"
-FLOOR_PATH = "/bench/floor"
-PAGE_SIZE = 50
-TARGET_RATIO = 0.70
-HOST = "127.0.0.1"
-
 # Run as a script, Python puts bench/ first on sys.path; the imports need the project root.
-sys.path[0] = str(ROOT)
+sys.path[0] = str(Path(__file__).resolve().parent.parent)
+
+from bench.harness import (  # noqa: E402 (the path above first)
+    HOST,
+    Target,
+    fail,
+    fetch_once,
+    format_tally,
+    free_port,
+    migrate,
+    run_load,
+    start_server,
+    stop_server,
+    throwaway_database,
+    wait_healthy,
+)
+
+PAGE_SIZE = 50
+# A workflow file and a pack.yaml as a pack load stores them (`source_text`, `manifest_text`):
+# the detail query must not pay for reading them, so the seed carries realistic ones.
+SOURCE_TEXT = "---\nversion: 1.0.0\ntasks:\n" + "".join(
+    f"  - name: step_{n}\n    action: core.echo\n    input:\n      message: '{{{{ target }}}} {n}'\n"
+    f"    next: [step_{n + 1}]\n"
+    for n in range(40)
+)
+MANIFEST_TEXT = "ref: pack\nlabel: Pack\nversion: 1.0.0\ndescription: " + "An operations pack. " * 40
 
 
 @dataclass
-class Target:
+class Pair:
     name: str
-    path: str
-    headers: dict
-
-
-@dataclass
-class Tally:
-    """What one load run produced: counts, wall time and latencies of the 200s."""
-
-    ok: int = 0
-    other_status: int = 0
-    errors: int = 0
-    elapsed: float = 0.0
-    client_cpu: float = 0.0  # CPU seconds this process spent per wall second
-    latencies: list = field(default_factory=list)
-
-    def add(self, other: "Tally") -> None:
-        self.ok += other.ok
-        self.other_status += other.other_status
-        self.errors += other.errors
-        self.latencies.extend(other.latencies)
-
-    @property
-    def rate(self) -> float:
-        return self.ok / self.elapsed if self.elapsed else 0.0
-
-    def percentile_ms(self, pct: int) -> float:
-        if len(self.latencies) < 2:
-            return float("nan")
-        cuts = statistics.quantiles(self.latencies, n=100, method="inclusive")
-        return cuts[pct - 1] * 1000
+    target: float
+    api: Target
+    floor: Target
+    items: int | None  # a full page expected, or None for a detail
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per target per round")
-    parser.add_argument("--rounds", type=int, default=3, help="floor/api rounds; the median is reported")
+    parser.add_argument("--rounds", type=int, default=3, help="api/floor rounds; the median is reported")
     parser.add_argument("--concurrency", type=int, default=4, help="client threads")
     parser.add_argument("--warmup", type=int, default=200, help="warm-up requests per target")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
@@ -100,12 +89,9 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-# --- environment and data ----------------------------------------------------------------
-
-
-def configure_environment(db_path: Path) -> None:
+def configure_environment(database_url: str) -> None:
     """Point this process and its children (migrate, gunicorn) at the throwaway database."""
-    os.environ["DATABASE_URL"] = f"sqlite:///{db_path}"
+    os.environ["DATABASE_URL"] = database_url
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     # DEBUG on keeps every query in memory and changes error handling: not what runs in
     # production, so the figures would mean nothing.
@@ -115,15 +101,8 @@ def configure_environment(db_path: Path) -> None:
     os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-" + secrets.token_urlsafe(32))
 
 
-def migrate() -> None:
-    command = [sys.executable, "manage.py", "migrate", "--noinput", "--verbosity", "0"]
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        sys.exit(f"manage.py migrate failed:\n{result.stdout}{result.stderr}")
-
-
-def seed(workflows: int, packs: int) -> str:
-    """Create the packs, workflows and user; return an access token for the user."""
+def seed(workflows: int, packs: int) -> tuple[str, str]:
+    """Create the packs, workflows and user; return the user's access token and a workflow ref."""
     import django
 
     django.setup()
@@ -132,243 +111,157 @@ def seed(workflows: int, packs: int) -> str:
     from rest_framework_simplejwt.tokens import RefreshToken
 
     from bench.data import make_packs, make_workflows
+    from packs.models import Pack
+    from workflows.models import Workflow
 
     pack_objects = make_packs(packs)
     make_workflows(workflows, pack_objects)
-    # An ordinary active user: listing needs authentication but no model permission.
+    Workflow.objects.update(source_text=SOURCE_TEXT, metadata_text=MANIFEST_TEXT[:400])
+    Pack.objects.update(manifest_text=MANIFEST_TEXT)
+    ref = Workflow.objects.order_by("ref").values_list("ref", flat=True)[workflows // 2]
+    # An ordinary active user: reading needs authentication but no model permission.
     user = get_user_model().objects.create_user(username="bench", password=None)
     token = str(RefreshToken.for_user(user).access_token)
     # The server owns the database from here; keep no connection open in this process.
     connection.close()
-    return token
+    return token, ref
 
 
-def describe_environment(args: argparse.Namespace, db_path: Path) -> list[str]:
+def describe_environment(args: argparse.Namespace, pairs: list[Pair]) -> list[str]:
     import sqlite3
 
     import django
     import gunicorn
     from django.conf import settings
+    from django.db import connection
 
     engine = settings.DATABASES["default"]["ENGINE"]
-    db = f"{engine} (SQLite {sqlite3.sqlite_version})" if "sqlite" in engine else engine
-    return [
+    if connection.vendor == "sqlite":
+        db = f"SQLite {sqlite3.sqlite_version}, a temp file"
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version")
+            db = f"PostgreSQL {cursor.fetchone()[0]}, database {settings.DATABASES['default']['NAME']}"
+        connection.close()
+    lines = [
         f"Python {sys.version.split()[0]}, Django {django.get_version()}, gunicorn {gunicorn.__version__}",
-        f"DB: {db}, file {db_path}, {args.workflows} workflows in {args.packs} packs",
+        f"DB: {db} ({engine}), {args.workflows} workflows in {args.packs} packs",
         f"Server: gunicorn, {args.workers} sync workers, DEBUG={settings.DEBUG}; "
         f"client: {args.concurrency} threads, loopback; CPUs: {os.cpu_count()}",
         f"Load: {args.warmup} warm-up requests per target, then {args.seconds:g} s per target "
-        f"x {args.rounds} rounds, floor/api alternating",
-        f"api:   GET {API_PATH} with a Bearer access token (JWT auth, count, envelope)",
-        f"floor: GET {FLOOR_PATH}, plain Django view, same 50 rows from .values() as "
-        "JsonResponse; NO auth, no count query, no envelope",
+        f"x {args.rounds} rounds, api/floor alternating",
+    ]
+    for pair in pairs:
+        lines.append(f"{pair.name}: api GET {pair.api.path} (Bearer JWT) vs floor GET {pair.floor.path}")
+    return lines
+
+
+def make_pairs(token: str, ref: str) -> list[Pair]:
+    auth = {"Authorization": f"Bearer {token}"}
+    listing = f"page_size={PAGE_SIZE}"
+    return [
+        Pair(
+            "list",
+            0.8,
+            Target("api", f"/api/v1/workflows?{listing}", auth),
+            Target("floor", f"/bench/floor?{listing}", {}),
+            PAGE_SIZE,
+        ),
+        Pair(
+            "list, no count",
+            0.8,
+            Target("api", f"/api/v1/workflows?{listing}&include_total=false", auth),
+            Target("floor", f"/bench/floor?{listing}&include_total=false", {}),
+            PAGE_SIZE,
+        ),
+        Pair(
+            "detail",
+            0.7,
+            Target("api", f"/api/v1/workflows/{ref}", auth),
+            Target("floor", f"/bench/floor/{ref}", {}),
+            None,
+        ),
     ]
 
 
-# --- server ------------------------------------------------------------------------------
+def verify(port: int, pair: Pair) -> None:
+    """Fail loudly unless both answer 200 with the same body (a full page for a list)."""
+    import json
+
+    bodies = {}
+    for target in (pair.api, pair.floor):
+        status, body = fetch_once(port, target)
+        if status != 200:
+            fail(f"{pair.name} {target.name} answered {status}: {body[:500]!r}")
+        bodies[target.name] = body
+    if bodies["api"] != bodies["floor"]:
+        fail(
+            f"{pair.name}: the floor's body differs from the API's:\n{bodies['api'][:300]!r}\n{bodies['floor'][:300]!r}"
+        )
+    items = json.loads(bodies["api"]).get("items")
+    if pair.items is not None and (not isinstance(items, list) or len(items) != pair.items):
+        fail(f"{pair.name} returned {len(items or [])} items, expected {pair.items}")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def start_server(port: int, workers: int, log_path: Path) -> subprocess.Popen:
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "attune.wsgi:application",
-        "--bind",
-        f"{HOST}:{port}",
-        "--workers",
-        str(workers),
-        "--worker-class",
-        "sync",
-        "--log-level",
-        "warning",
-    ]
-    with log_path.open("wb") as log:
-        # DJANGO_SETTINGS_MODULE=bench.settings comes from the environment; attune.wsgi only
-        # sets a default, so the server is Attune's own entry point with the floor URL added.
-        return subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-
-
-def wait_healthy(port: int, server: subprocess.Popen, log_path: Path, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            fail(f"gunicorn exited with code {server.returncode}", log_path)
-        try:
-            status, _ = fetch(http.client.HTTPConnection(HOST, port, timeout=2), "/health", {})
-            if status == 200:
-                return
-        except OSError:
-            pass  # not listening yet
-        time.sleep(0.1)
-    fail(f"/health did not answer 200 within {timeout:g} s", log_path)
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    if server.poll() is not None:
-        return
-    server.terminate()  # SIGTERM: gunicorn's graceful shutdown; nothing is in flight now.
-    try:
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
-
-
-def fail(message: str, log_path: Path | None = None) -> None:
-    if log_path is not None and log_path.exists():
-        tail = log_path.read_text(errors="replace").splitlines()[-30:]
-        message += "\n--- gunicorn log (tail) ---\n" + "\n".join(tail)
-    sys.exit(f"bench failed: {message}")
-
-
-# --- load --------------------------------------------------------------------------------
-
-
-def fetch(conn: http.client.HTTPConnection, path: str, headers: dict) -> tuple[int, bytes]:
-    conn.request("GET", path, headers=headers)
-    response = conn.getresponse()
-    return response.status, response.read()
-
-
-def verify(port: int, target: Target) -> None:
-    """Fail loudly unless the target answers 200 with a full page of items."""
-    status, body = fetch(http.client.HTTPConnection(HOST, port, timeout=10), target.path, target.headers)
-    if status != 200:
-        fail(f"{target.name} answered {status}: {body[:500]!r}")
-    items = json.loads(body).get("items")
-    if not isinstance(items, list) or len(items) != PAGE_SIZE:
-        fail(f"{target.name} returned {len(items or [])} items, expected {PAGE_SIZE}: {body[:300]!r}")
-
-
-def client_loop(port: int, target: Target, quota: int | None, deadline: float | None, tally: Tally) -> None:
-    """Send requests until the quota or the deadline is reached, recording each outcome.
-
-    gunicorn's sync workers close the connection after every response; http.client then
-    drops its socket and reconnects on the next request, so one HTTPConnection serves the
-    whole loop. A connection error is counted and the loop goes on with a fresh socket.
-    """
-    conn = http.client.HTTPConnection(HOST, port, timeout=30)
-    sent = 0
-    while (quota is None or sent < quota) and (deadline is None or time.perf_counter() < deadline):
-        sent += 1
-        started = time.perf_counter()
-        try:
-            status, _ = fetch(conn, target.path, target.headers)
-        except (http.client.HTTPException, OSError):
-            conn.close()
-            tally.errors += 1
-            continue
-        if status == 200:
-            tally.ok += 1
-            tally.latencies.append(time.perf_counter() - started)
-        else:
-            tally.other_status += 1
-    conn.close()
-
-
-def run_load(port: int, target: Target, threads: int, requests: int = 0, seconds: float = 0.0) -> Tally:
-    """Load `target` from `threads` threads, for a total request count or for a duration."""
-    quota = -(-requests // threads) if requests else None  # ceil: at least `requests` in all
-    tallies = [Tally() for _ in range(threads)]
-    started, cpu_started = time.perf_counter(), time.process_time()
-    deadline = started + seconds if seconds else None
-    workers = [
-        threading.Thread(target=client_loop, args=(port, target, quota, deadline, tally)) for tally in tallies
-    ]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    total = Tally(elapsed=time.perf_counter() - started)
-    # The client shares the cores with the server: show how much it took, so a floor figure
-    # capped by the client rather than by the server can be recognised.
-    total.client_cpu = (time.process_time() - cpu_started) / total.elapsed
-    for tally in tallies:
-        total.add(tally)
-    return total
-
-
-def run_rounds(port: int, targets: dict, args: argparse.Namespace) -> list[dict]:
-    rounds = []
+def run_rounds(port: int, pairs: list[Pair], args: argparse.Namespace) -> dict[str, list[dict]]:
+    results = {pair.name: [] for pair in pairs}
     for number in range(1, args.rounds + 1):
-        # Alternate which target goes first, so neither always runs on a warmer machine.
-        order = ("floor", "api") if number % 2 else ("api", "floor")
-        results = {}
-        for name in order:
-            results[name] = run_load(port, targets[name], args.concurrency, seconds=args.seconds)
-            print(f"round {number}  {format_tally(name, results[name])}", flush=True)
-        if results["floor"].ok == 0 or results["api"].ok == 0:
-            fail(f"round {number} got no 200 responses from one target")
-        rounds.append(results)
-    return rounds
+        for pair in pairs:
+            # Alternate which target goes first, so neither always runs on a warmer machine.
+            order = (pair.floor, pair.api) if number % 2 else (pair.api, pair.floor)
+            tallies = {}
+            for target in order:
+                tallies[target.name] = run_load(port, target, args.concurrency, seconds=args.seconds)
+                print(f"round {number}  {format_tally(f'{pair.name} {target.name}', tallies[target.name])}")
+            if tallies["floor"].ok == 0 or tallies["api"].ok == 0:
+                fail(f"round {number} of {pair.name} got no 200 responses from one target")
+            results[pair.name].append(tallies)
+        sys.stdout.flush()
+    return results
 
 
-# --- report ------------------------------------------------------------------------------
-
-
-def format_tally(name: str, tally: Tally) -> str:
-    problems = (
-        f", {tally.other_status} non-200, {tally.errors} errors" if tally.other_status or tally.errors else ""
-    )
-    return (
-        f"{name:<5} {tally.rate:8.1f} req/s   p50 {tally.percentile_ms(50):6.1f} ms   "
-        f"p95 {tally.percentile_ms(95):6.1f} ms   client CPU {tally.client_cpu:4.0%}   "
-        f"({tally.ok} x 200{problems})"
-    )
-
-
-def report(rounds: list[dict]) -> None:
-    ratios = [r["api"].rate / r["floor"].rate for r in rounds]
-    print("ratios per round: " + ", ".join(f"{ratio:.2f}" for ratio in ratios))
-    # The median round, not medians of each column: both figures come from the same minute.
-    median_index = sorted(range(len(rounds)), key=ratios.__getitem__)[(len(rounds) - 1) // 2]
-    median = rounds[median_index]
-    print(f"median round ({median_index + 1}):")
-    print("  " + format_tally("floor", median["floor"]))
-    print("  " + format_tally("api", median["api"]))
-    verdict = "meets" if ratios[median_index] >= TARGET_RATIO else "MISSES"
-    print(f"ratio api/floor: {ratios[median_index]:.2f} (target >= {TARGET_RATIO:.2f}, {verdict} it)")
-
-
-def show_log_if_failures(rounds: list[dict], log_path: Path) -> None:
-    if any(t.other_status or t.errors for r in rounds for t in r.values()):
-        tail = log_path.read_text(errors="replace").splitlines()[-30:]
-        print("Some requests failed; gunicorn log (tail):\n" + "\n".join(tail))
+def report(pairs: list[Pair], results: dict[str, list[dict]]) -> None:
+    print("\nfigure           ratio api/floor (median round)  target   per round")
+    problems = False
+    for pair in pairs:
+        rounds = results[pair.name]
+        ratios = [r["api"].rate / r["floor"].rate for r in rounds]
+        # The median round, not medians of each column: both figures come from the same minute.
+        median = sorted(range(len(rounds)), key=ratios.__getitem__)[(len(rounds) - 1) // 2]
+        verdict = "meets" if ratios[median] >= pair.target else "MISSES"
+        api, floor = rounds[median]["api"], rounds[median]["floor"]
+        print(
+            f"{pair.name:<16} {ratios[median]:5.2f} ({api.rate:7.1f} / {floor.rate:7.1f} req/s)   "
+            f">= {pair.target:.2f} {verdict:<6}  " + ", ".join(f"{r:.2f}" for r in ratios)
+        )
+        problems |= any(t.other_status or t.errors for r in rounds for t in r.values())
+    if problems:
+        print("Some requests failed: see the non-200/error counts above.")
 
 
 def benchmark(args: argparse.Namespace, workdir: Path) -> None:
-    db_path = workdir / "bench.sqlite3"
     log_path = workdir / "gunicorn.log"
-    configure_environment(db_path)
-    started = time.perf_counter()
-    migrate()
-    token = seed(args.workflows, args.packs)
-    print("\n".join(describe_environment(args, db_path)))
-    print(f"Migrated and seeded in {time.perf_counter() - started:.1f} s", flush=True)
-    targets = {
-        "floor": Target("floor", FLOOR_PATH, {}),
-        "api": Target("api", API_PATH, {"Authorization": f"Bearer {token}"}),
-    }
-    port = free_port()
-    server = start_server(port, args.workers, log_path)
-    try:
-        wait_healthy(port, server, log_path)
-        for target in targets.values():
-            verify(port, target)
-            run_load(port, target, args.concurrency, requests=args.warmup)
-        print(f"Server up on {HOST}:{port}; both targets answer 200 with {PAGE_SIZE} items; warmed up")
-        rounds = run_rounds(port, targets, args)
-        report(rounds)
-        show_log_if_failures(rounds, log_path)
-    finally:
-        stop_server(server)
+    with throwaway_database(workdir) as database_url:
+        configure_environment(database_url)
+        started = time.perf_counter()
+        migrate()
+        token, ref = seed(args.workflows, args.packs)
+        pairs = make_pairs(token, ref)
+        print("\n".join(describe_environment(args, pairs)))
+        print(f"Migrated and seeded in {time.perf_counter() - started:.1f} s", flush=True)
+        port = free_port()
+        server = start_server(port, args.workers, log_path)
+        try:
+            wait_healthy(port, server, log_path)
+            for pair in pairs:
+                verify(port, pair)
+                for target in (pair.api, pair.floor):
+                    run_load(port, target, args.concurrency, requests=args.warmup)
+            print(f"Server up on {HOST}:{port}; every floor answers its API's bytes; warmed up", flush=True)
+            results = run_rounds(port, pairs, args)
+        finally:
+            stop_server(server)
+        report(pairs, results)
 
 
 def main() -> None:

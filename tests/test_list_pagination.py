@@ -159,3 +159,13 @@ def test_a_pack_with_nothing_matching_is_an_empty_page(reader_client, bulk, incl
     )
     assert response.status_code == 200
     assert response.json()["items"] == []
+
+
+@pytest.mark.parametrize("query", [{"include_total": "yes"}, {"page": "0"}, {"page_size": "101"}])
+@pytest.mark.parametrize("contents", ["workflows", "actions"])
+def test_a_bad_query_on_an_unknown_pack_is_a_400_not_a_404(reader_client, bulk, contents, query):
+    # The query is checked before the pack: the client learns what to fix first.
+    response = reader_client.get(f"/api/v1/packs/nope/{contents}", query)
+    assert response.status_code == 400
+    assert response.json()["code"] == "VALIDATION_ERROR"
+    assert list(response.json()["details"]) == list(query)

@@ -34,6 +34,7 @@ from workflows.validation import WORKFLOW_SCHEMA, describe_graph
 
 WorkflowEnvelope = schema.data_envelope(WorkflowSerializer(), "WorkflowEnvelope", warnings=True)
 SUMMARY_VALUES = tuple(name for name in SUMMARY_FIELDS if name != "pack_ref")
+SHOWN_COLUMNS = tuple(name for name in WorkflowSerializer.Meta.fields if name != "pack_ref")
 PACK_REF = {"pack_ref": F("pack__ref")}
 REF = OpenApiParameter("ref", str, OpenApiParameter.PATH, description="Workflow ref, `<pack_ref>.<name>`.")
 UPDATE = {
@@ -95,8 +96,10 @@ class WorkflowViewSet(EnvelopeModelViewSet):
     action_permissions = {"language_schema": [], "graph": [], "graph_picture": []}
 
     entity = "Workflow"
-    # select_related: every representation shows `pack_ref`.
-    queryset = Workflow.objects.select_related("pack")
+    # select_related: every representation shows `pack_ref`. `only`: the shown columns (and
+    # the revision, for the ETag). The source texts and the pack's documents are in no answer,
+    # and reading them cost the detail half its time (bench/list_workflows.py).
+    queryset = Workflow.objects.select_related("pack").only(*SHOWN_COLUMNS, "revision", "pack__ref")
     filterset_class = WorkflowFilter
     list_values, list_annotations = SUMMARY_VALUES, PACK_REF
     serializer_classes = {

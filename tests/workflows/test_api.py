@@ -504,3 +504,34 @@ def test_update_of_the_parameter_schema_rechecks_the_stored_definition(api_clien
     )
     assert [d["code"] for d in body["details"]["diagnostics"]] == ["W303-undeclared-parameter"]
     assert Workflow.objects.get(ref="slack.flow").param_schema == {"host": {"type": "string"}}
+
+
+def test_detail_reads_only_the_shown_columns_and_answers_the_same(api_client, make_pack, make_workflow):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from attune.viewsets import etag
+    from workflows.serializers import WorkflowSerializer
+
+    pack = make_pack("big", manifest_text="ref: big\n" * 500, conf_schema={"k": {"type": "string"}})
+    make_workflow(
+        "big.flow",
+        pack=pack,
+        tags=["a", "b"],
+        param_schema={"target": {"type": "string"}},
+        out_schema={"result": {"type": "string"}},
+        source_text="tasks: []\n" * 500,
+        metadata_text="ref: flow\n" * 50,
+    )
+    Workflow.objects.filter(ref="big.flow").update(revision=7)
+    full = Workflow.objects.select_related("pack").get(ref="big.flow")
+    with CaptureQueriesContext(connection) as queries:
+        response = api_client.get(f"{URL}/big.flow")
+    assert response.status_code == 200
+    assert response.json() == {"data": WorkflowSerializer(full).data}
+    assert response["ETag"] == etag(full) == f'"{full.pk}-7"'
+    # the user, then the row: no deferred column is fetched afterwards
+    assert len(queries) == 2
+    row_sql = queries[1]["sql"]
+    for unshown in ("source_text", "metadata_text", "manifest_text", "conf_schema", "load_stamp"):
+        assert unshown not in row_sql
