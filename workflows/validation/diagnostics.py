@@ -40,4 +40,13 @@ class Diagnostic:
 
 def pointer(*parts) -> str:
     """A JSON pointer from path parts (keys escaped per RFC 6901)."""
-    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in parts)
+    return "".join(
+        f"/{part}"
+        if type(part) is int or (type(part) is str and "~" not in part and "/" not in part)
+        else _escaped(part)
+        for part in parts
+    )
+
+
+def _escaped(part) -> str:
+    return "/" + str(part).replace("~", "~0").replace("/", "~1")

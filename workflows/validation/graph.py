@@ -243,6 +243,8 @@ def _is_status_only(when: str) -> bool:
 
 def _cycles(graph: TaskGraph, edges: list[Edge]) -> list[list[Edge]]:
     """The edges inside each strongly connected part of the graph made of `edges`."""
+    if _acyclic(edges):
+        return []  # the common case, without building a networkx graph
     digraph = nx.DiGraph()
     digraph.add_nodes_from(graph.tasks)
     digraph.add_edges_from((e.source, e.target) for e in edges)
@@ -254,6 +256,27 @@ def _cycles(graph: TaskGraph, edges: list[Edge]) -> list[list[Edge]]:
         if component_of[edge.source] == component_of[edge.target]:
             inside.setdefault(component_of[edge.source], []).append(edge)
     return list(inside.values())
+
+
+def _acyclic(edges: list[Edge]) -> bool:
+    """Whether `edges` form no cycle (Kahn's algorithm: linear, and a self-loop is a cycle);
+    then no strongly connected part holds an edge."""
+    indegree: dict[str, int] = {}
+    outgoing: dict[str, list[str]] = {}
+    for edge in edges:
+        indegree[edge.target] = indegree.get(edge.target, 0) + 1
+        indegree.setdefault(edge.source, 0)
+        outgoing.setdefault(edge.source, []).append(edge.target)
+    ready = [node for node, count in indegree.items() if count == 0]
+    removed = 0
+    while ready:
+        node = ready.pop()
+        removed += 1
+        for target in outgoing.get(node, ()):
+            indegree[target] -= 1
+            if indegree[target] == 0:
+                ready.append(target)
+    return removed == len(indegree)
 
 
 def _cycle_diagnostics(graph: TaskGraph) -> list[Diagnostic]:

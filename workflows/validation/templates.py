@@ -93,7 +93,7 @@ def template_diagnostics(
 
 
 class _Checker:
-    """Walks one template's AST and collects what is wrong with it."""
+    """Judges one template: what its AST says (`_events`, cached by text) against its scope."""
 
     def __init__(self, scope: Scope, names: _Names):
         self.scope, self.names, self.found = scope, names, []
@@ -102,54 +102,15 @@ class _Checker:
         scope = self.scope
         self.found.append(Diagnostic(code, f"{message} (in `{scope.text}`)", scope.path, severity))
 
-    def unsafe(self, why: str) -> None:
-        self.add("W308-unsafe-template", f"{why}; use only data fields and the documented functions")
-
     def run(self) -> list[Diagnostic]:
-        try:
-            tree = _parse(self.scope.text)
-        except TemplateSyntaxError as error:
-            self.add(
-                "W301-template-syntax",
-                f"cannot parse, line {error.lineno} of the template: {error.message}; "
-                "fix the expression so it is valid `{{ ... }}` syntax",
-            )
-            return self.found
-        except _TooDeep as error:
-            self.add("W310-template-too-deep", f"{error}; compute it in steps with `publish`")
-            return self.found
-        for node in tree.body:
-            if isinstance(node, nodes.Output):
-                for child in node.nodes:
-                    self.visit(child)
+        for kind, *args in _events(self.scope.text):
+            if kind == "add":
+                self.add(*args)
             else:
-                # The language is expressions only: loops, assignments and macros mean nothing here.
-                self.add(
-                    "W309-statement-not-allowed",
-                    f"`{{% {type(node).__name__.lower()} %}}` statements are not allowed; "
-                    "templates are `{{ expression }}` only",
-                )
+                getattr(self, kind)(*args)
         return self.found
 
-    def visit(self, node) -> None:
-        if isinstance(node, nodes.Name):
-            return self.name(node.name, called=False)
-        children = node.iter_child_nodes()
-        if isinstance(node, nodes.Call) and isinstance(node.node, nodes.Name):
-            self.name(node.node.name, called=True)
-            children = node.iter_child_nodes(exclude=("node",))
-        elif isinstance(node, nodes.Call) and isinstance(node.node, nodes.Getattr | nodes.Getitem):
-            self.method_call(node.node)
-        elif isinstance(node, nodes.Getattr | nodes.Getitem):
-            if not self.access(node):
-                return None
-        elif isinstance(node, nodes.Filter | nodes.Test):
-            self.filter(node)
-        for child in children:
-            self.visit(child)
-        return None
-
-    def name(self, name: str, *, called: bool) -> None:
+    def name(self, name: str, called: bool) -> None:
         if name in ITERATION_NAMES:
             if not self.scope.iteration:
                 self.add(
@@ -181,56 +142,12 @@ class _Checker:
             f"or declare it in `vars` and write `workflow.{name}`"
         )
 
-    def access(self, node) -> bool:
-        """Check `x.key` / `x[key]`; returns whether to look inside the base expression."""
-        key = node.attr if isinstance(node, nodes.Getattr) else _const(node.arg)
-        if isinstance(key, str) and (key.startswith("_") or key in _UNSAFE_ATTRIBUTES):
-            self.unsafe(f"access to `{key}` reaches Python internals")
-        base = node.node
-        if isinstance(base, nodes.Call) and not (
-            isinstance(base.node, nodes.Name) and base.node.name in _FUNCTIONS
-        ):
-            # Only our own functions promise plain data; a method may hand back live objects.
-            self.unsafe("reading into the result of a method call is not allowed")
-        if not isinstance(base, nodes.Name):
-            self.inquiry_field(base, key)
-            return True
-        if isinstance(node, nodes.Getitem) and key is None and base.name in _KEYED_NAMESPACES:
-            self.add(
-                "W311-computed-key",
-                f"`{base.name}[...]` with a computed key cannot be checked; "
-                f"write the key literally, e.g. `{base.name}.name` or `{base.name}['name']`",
-            )
-        if base.name in _FUNCTIONS:
-            self.unsafe(f"`{base.name}` is a function; its attributes are off limits")
-            return False
+    def parameter(self, key: str) -> None:
         params = self.names.params
-        if isinstance(key, str) and base.name == "parameters" and params is not None and key not in params:
+        if params is not None and key not in params:
             self.add(
                 "W303-undeclared-parameter",
                 f"parameter `{key}` is not declared; add it to the workflow's `parameters` or fix the name",
-            )
-        if isinstance(key, str) and base.name in _TASK_NAMESPACES:
-            self.task(key)
-        if isinstance(key, str) and base.name == "inquiry":
-            self.inquiry(key)
-        return True
-
-    def method_call(self, callee) -> None:
-        """`value.method(...)`: values are data; what is computed goes through filters and functions."""
-        method = callee.attr if isinstance(callee, nodes.Getattr) else _const(callee.arg)
-        if method in _FORMAT_METHODS:
-            self.add(
-                "W312-string-format",
-                f"`.{method}(...)` is not allowed (it can read attributes of its arguments); "
-                "build the string with `~`, e.g. `'id ' ~ parameters.id`",
-            )
-        else:
-            name = f"`.{method}()`" if isinstance(method, str) else "calling a value"
-            self.add(
-                "W313-method-call",
-                f"{name} calls a method of a value, which is not allowed; use a filter or a "
-                "function instead, e.g. `parameters.url | upper` or `upper(parameters.url)`",
             )
 
     def task(self, task: str) -> None:
@@ -272,8 +189,131 @@ class _Checker:
                 WARNING,
             )
 
-    def inquiry_field(self, base, key) -> None:
+    def inquiry_field(self, task, key: str) -> None:
         """`inquiry.<task>.<field>`: the fields are those the engine keeps of an inquiry."""
+        if task in self.names.waits and key not in INQUIRY_FIELDS:
+            self.add(
+                "W316-unknown-inquiry-field",
+                f"an inquiry has no field `{key}`; use one of {', '.join(INQUIRY_FIELDS)}",
+            )
+
+
+@lru_cache(maxsize=8192)
+def _events(text: str) -> tuple:
+    """What one template's AST says, in walk order, independent of where it appears: ("add",
+    code, message, severity) for a problem whatever the scope, else a question for `_Checker`
+    ("name", "parameter", "task", "inquiry", "inquiry_field") with its arguments. Workflows of
+    a pack repeat the same expressions, so a load walks each distinct text once."""
+    return tuple(_Walker(text).run())
+
+
+class _Walker:
+    """Walks one template's AST and records its events (see `_events`)."""
+
+    def __init__(self, text: str):
+        self.text, self.events = text, []
+
+    def add(self, code: str, message: str, severity: str = ERROR) -> None:
+        self.events.append(("add", code, message, severity))
+
+    def unsafe(self, why: str) -> None:
+        self.add("W308-unsafe-template", f"{why}; use only data fields and the documented functions")
+
+    def run(self) -> list:
+        try:
+            tree = _parse(self.text)
+        except TemplateSyntaxError as error:
+            self.add(
+                "W301-template-syntax",
+                f"cannot parse, line {error.lineno} of the template: {error.message}; "
+                "fix the expression so it is valid `{{ ... }}` syntax",
+            )
+            return self.events
+        except _TooDeep as error:
+            self.add("W310-template-too-deep", f"{error}; compute it in steps with `publish`")
+            return self.events
+        for node in tree.body:
+            if isinstance(node, nodes.Output):
+                for child in node.nodes:
+                    self.visit(child)
+            else:
+                # The language is expressions only: loops, assignments and macros mean nothing here.
+                self.add(
+                    "W309-statement-not-allowed",
+                    f"`{{% {type(node).__name__.lower()} %}}` statements are not allowed; "
+                    "templates are `{{ expression }}` only",
+                )
+        return self.events
+
+    def visit(self, node) -> None:
+        if isinstance(node, nodes.Name):
+            self.events.append(("name", node.name, False))
+            return None
+        children = node.iter_child_nodes()
+        if isinstance(node, nodes.Call) and isinstance(node.node, nodes.Name):
+            self.events.append(("name", node.node.name, True))
+            children = node.iter_child_nodes(exclude=("node",))
+        elif isinstance(node, nodes.Call) and isinstance(node.node, nodes.Getattr | nodes.Getitem):
+            self.method_call(node.node)
+        elif isinstance(node, nodes.Getattr | nodes.Getitem):
+            if not self.access(node):
+                return None
+        elif isinstance(node, nodes.Filter | nodes.Test):
+            self.filter(node)
+        for child in children:
+            self.visit(child)
+        return None
+
+    def access(self, node) -> bool:
+        """Check `x.key` / `x[key]`; returns whether to look inside the base expression."""
+        key = node.attr if isinstance(node, nodes.Getattr) else _const(node.arg)
+        if isinstance(key, str) and (key.startswith("_") or key in _UNSAFE_ATTRIBUTES):
+            self.unsafe(f"access to `{key}` reaches Python internals")
+        base = node.node
+        if isinstance(base, nodes.Call) and not (
+            isinstance(base.node, nodes.Name) and base.node.name in _FUNCTIONS
+        ):
+            # Only our own functions promise plain data; a method may hand back live objects.
+            self.unsafe("reading into the result of a method call is not allowed")
+        if not isinstance(base, nodes.Name):
+            self.inquiry_field(base, key)
+            return True
+        if isinstance(node, nodes.Getitem) and key is None and base.name in _KEYED_NAMESPACES:
+            self.add(
+                "W311-computed-key",
+                f"`{base.name}[...]` with a computed key cannot be checked; "
+                f"write the key literally, e.g. `{base.name}.name` or `{base.name}['name']`",
+            )
+        if base.name in _FUNCTIONS:
+            self.unsafe(f"`{base.name}` is a function; its attributes are off limits")
+            return False
+        if isinstance(key, str) and base.name == "parameters":
+            self.events.append(("parameter", key))
+        if isinstance(key, str) and base.name in _TASK_NAMESPACES:
+            self.events.append(("task", key))
+        if isinstance(key, str) and base.name == "inquiry":
+            self.events.append(("inquiry", key))
+        return True
+
+    def method_call(self, callee) -> None:
+        """`value.method(...)`: values are data; what is computed goes through filters and functions."""
+        method = callee.attr if isinstance(callee, nodes.Getattr) else _const(callee.arg)
+        if method in _FORMAT_METHODS:
+            self.add(
+                "W312-string-format",
+                f"`.{method}(...)` is not allowed (it can read attributes of its arguments); "
+                "build the string with `~`, e.g. `'id ' ~ parameters.id`",
+            )
+        else:
+            name = f"`.{method}()`" if isinstance(method, str) else "calling a value"
+            self.add(
+                "W313-method-call",
+                f"{name} calls a method of a value, which is not allowed; use a filter or a "
+                "function instead, e.g. `parameters.url | upper` or `upper(parameters.url)`",
+            )
+
+    def inquiry_field(self, base, key) -> None:
+        """`inquiry.<task>.<field>`: whether `<task>` waits is the scope's question."""
         inner = base.attr if isinstance(base, nodes.Getattr) else None
         if isinstance(base, nodes.Getitem):
             inner = _const(base.arg)
@@ -281,14 +321,9 @@ class _Checker:
             isinstance(base, nodes.Getattr | nodes.Getitem)
             and isinstance(base.node, nodes.Name)
             and base.node.name == "inquiry"
-            and inner in self.names.waits
             and isinstance(key, str)
-            and key not in INQUIRY_FIELDS
         ):
-            self.add(
-                "W316-unknown-inquiry-field",
-                f"an inquiry has no field `{key}`; use one of {', '.join(INQUIRY_FIELDS)}",
-            )
+            self.events.append(("inquiry_field", inner, key))
 
     def filter(self, node) -> None:
         """Filters such as `attr` and `map(attribute=...)` take attribute names as strings."""
