@@ -134,7 +134,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("ATTUNE_MAX_REQUEST_BYTES", 2 * 1024 * 102
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "attune.auth.authentication.JWTAuthentication",
     ],
     # Deny by default: every view must be reached with a valid access token unless it
     # says otherwise (login, refresh, logout, health, docs).

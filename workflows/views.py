@@ -6,11 +6,11 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
-from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from attune import schema
 from attune.api import data_response
-from attune.viewsets import EnvelopeModelViewSet, PackContentsListView
+from attune.auth.authentication import JWTAuthentication
+from attune.viewsets import EnvelopeModelViewSet, PackContentsListView, ValuesDetailMixin
 from packs.models import Pack
 from workflows.execution_picture import (
     ID_SCHEMA,
@@ -90,7 +90,7 @@ UPDATE = {
     ),
 )
 @extend_schema(tags=["workflows"])
-class WorkflowViewSet(EnvelopeModelViewSet):
+class WorkflowViewSet(ValuesDetailMixin, EnvelopeModelViewSet):
     """Workflow definitions, addressed by ref."""
 
     action_permissions = {"language_schema": [], "graph": [], "graph_picture": []}
@@ -102,6 +102,7 @@ class WorkflowViewSet(EnvelopeModelViewSet):
     queryset = Workflow.objects.select_related("pack").only(*SHOWN_COLUMNS, "revision", "pack__ref")
     filterset_class = WorkflowFilter
     list_values, list_annotations = SUMMARY_VALUES, PACK_REF
+    detail_values, detail_annotations = SHOWN_COLUMNS, PACK_REF
     serializer_classes = {
         "list": WorkflowSummarySerializer,
         "retrieve": WorkflowSerializer,
