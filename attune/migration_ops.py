@@ -81,14 +81,22 @@ def search_index(table: str, index: str) -> migrations.RunPython:
     return migrations.RunPython(create, drop, elidable=False)
 
 
-def index_on_columns(table: str, index: str, columns: tuple[str, ...]) -> migrations.RunPython:
-    """A plain b-tree index on any engine, kept out of the model state like the GIN ones."""
+def index_on_columns(
+    table: str, index: str, columns: tuple[str, ...], vendor: str | None = None
+) -> migrations.RunPython:
+    """A plain b-tree index, kept out of the model state like the GIN ones: on any engine,
+    or only on `vendor` ("sqlite", "postgresql") when given."""
     column_list = ", ".join(f'"{column}"' for column in columns)
 
+    def applies(schema_editor) -> bool:
+        return vendor is None or schema_editor.connection.vendor == vendor
+
     def create(apps, schema_editor):
-        schema_editor.execute(f'CREATE INDEX IF NOT EXISTS "{index}" ON "{table}" ({column_list})')
+        if applies(schema_editor):
+            schema_editor.execute(f'CREATE INDEX IF NOT EXISTS "{index}" ON "{table}" ({column_list})')
 
     def drop(apps, schema_editor):
-        schema_editor.execute(f'DROP INDEX IF EXISTS "{index}"')
+        if applies(schema_editor):
+            schema_editor.execute(f'DROP INDEX IF EXISTS "{index}"')
 
     return migrations.RunPython(create, drop, elidable=False)

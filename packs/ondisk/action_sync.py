@@ -62,15 +62,16 @@ def plan_actions(spec: PackSpec, pack, prune: bool, change_class, workflows: dic
 
 
 def _locked_actions(spec: PackSpec, pack, workflows: dict) -> dict:
-    """The pack's action rows by ref, locked: in full for those compared field by field, only
-    LIGHT_FIELDS for the companion actions whose row's stamp vouches for them."""
+    """The pack's action rows by ref: in full and locked for those compared field by field,
+    only LIGHT_FIELDS (unlocked, packs.ondisk.rows) for the companion actions whose row's
+    stamp vouches for them."""
     if pack is None:
         return {}
     found = Action.objects.select_for_update().filter(pack_id=pack.pk)
     pending = [action for action in spec.actions if action.pending]
     if not pending:
         return {row.ref: row for row in found}
-    existing = {row.ref: row for row in found.values_list(*LIGHT_FIELDS, named=True)}
+    existing = rows.light_rows(Action, pack, LIGHT_FIELDS)
     # Not vouched for (edited, relinked, gone): compared in full, from the workflow's row.
     doubtful = [action for action in pending if not _vouched(action, existing.get(action.ref), workflows)]
     if doubtful:

@@ -1,9 +1,14 @@
-"""The rows a load compares with, locked, read only as far as the plan needs them.
+"""The rows a load compares with, read only as far as the plan needs them.
 
 A workflow the reader did not validate again (its files are those its row's load stamp
 vouches for, packs.ondisk.stamps) is unchanged as long as its row is still at the revision
 the stamp names: for it the plan needs the row's id and revision, not its definition and
 source text. Those stay unread, which is most of an unchanged re-load's database time.
+
+Rows the load may write (compared field by field) are locked until it commits. The light
+rows are not: the load writes no field of an unchanged row (at most its stamp, which names
+the revision it vouches for), so an API write that lands after they were read is kept, as if
+it had come after the load; locking a thousand rows on PostgreSQL writes each of them.
 """
 
 from django.db import connection
@@ -18,25 +23,33 @@ LIGHT_FIELDS = ("pk", "ref", "revision", "load_stamp")
 
 
 def locked_workflows(pack, spec: PackSpec) -> dict:
-    """The pack's workflow rows by ref, locked until the load commits: in full for the
+    """The pack's workflow rows by ref: in full and locked until the load commits for the
     workflows validated from their files, only LIGHT_FIELDS for the others."""
     if pack is None:
         return {}
     rows = Workflow.objects.select_for_update().filter(pack_id=pack.pk)
     if not spec.unchanged:
         return {row.ref: row for row in rows}
-    found = {row.ref: row for row in rows.values_list(*LIGHT_FIELDS, named=True)}
+    found = light_rows(Workflow, pack, LIGHT_FIELDS)
     validated = {workflow.ref for workflow in spec.workflows if workflow.fields is not None} & found.keys()
     fill_rows(found, rows, validated)
     return found
+
+
+def light_rows(model, pack, fields: tuple) -> dict:
+    """The pack's rows of `model` by ref, only `fields`, unlocked and unordered (the narrow
+    index the load reads them by covers them, so the wide columns stay unread)."""
+    rows = model.objects.filter(pack_id=pack.pk).order_by().values_list(*fields, named=True)
+    return {row.ref: row for row in rows}
 
 
 def fill_rows(found: dict, rows, refs: set) -> None:
     """Replace the light rows of `refs` in `found` by full ones from `rows`, in one query."""
     if not refs:
         return
-    limit = connection.features.max_query_params or len(refs)
-    if len(refs) < limit:
+    # One parameter per ref, within the backend's limit (PostgreSQL has none: None).
+    limit = connection.features.max_query_params
+    if limit is None or len(refs) < limit:
         rows = rows.filter(ref__in=sorted(refs))
     found.update((row.ref, row) for row in rows if row.ref in refs)
 

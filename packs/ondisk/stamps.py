@@ -94,6 +94,7 @@ def stored_stamps(pack_ref: str) -> dict[str, tuple]:
     rows = (
         Workflow.objects.filter(pack__ref=pack_ref)
         .exclude(load_stamp="")
+        .order_by()
         .values_list("ref", "source_path", "metadata_path", "load_stamp", "revision")
     )
     return {meta or source: (ref, source, stamp, revision) for ref, source, meta, stamp, revision in rows}

@@ -112,8 +112,15 @@ def _differences(instance, values: dict) -> list[str]:
     return [name for name, value in values.items() if getattr(instance, name) != value]
 
 
-def _check_ownership(spec: PackSpec, pack: Pack | None, model, items: list, kind: str) -> None:
-    """A workflow or action ref already owned by another pack is an error, never a takeover."""
+def _check_ownership(spec: PackSpec, pack: Pack | None, model, items: list, own: dict, kind: str) -> None:
+    """A workflow or action ref already owned by another pack is an error, never a takeover.
+
+    `own` holds the pack's rows by ref, read under the load's lock: refs are unique, so only
+    the others can belong to another pack (none, on a re-load that adds nothing).
+    """
+    items = [item for item in items if item.ref not in own]
+    if not items:
+        return
     owned = model.objects.filter(ref__in=[item.ref for item in items])
     if pack is not None:
         owned = owned.exclude(pack=pack)
@@ -169,12 +176,11 @@ def plan_pack(spec: PackSpec, prune: bool = True) -> tuple[PackPlan, dict]:
     # overwritten by a plan made before it, and a row deleted meanwhile must not be updated.
     _check_core(spec)
     pack = Pack.objects.select_for_update().filter(ref=spec.ref).first()
-    _check_ownership(spec, pack, Workflow, spec.workflows, "workflow")
-    _check_ownership(spec, pack, Action, spec.actions, "action")
     # Disk is the source of truth: a key the manifest drops goes back to its default
     # (config excepted, see _settle_config).
     pack_fields = {**MANIFEST_DEFAULTS, **spec.fields}
     existing = rows.locked_workflows(pack, spec)
+    _check_ownership(spec, pack, Workflow, spec.workflows, existing, "workflow")
     rows.check_unchanged(spec, existing)
     notes = [
         *spec.notes,
@@ -206,6 +212,7 @@ def plan_pack(spec: PackSpec, prune: bool = True) -> tuple[PackPlan, dict]:
     plan.actions, existing_actions, action_notes = action_sync.plan_actions(
         spec, pack, prune, WorkflowChange, existing
     )
+    _check_ownership(spec, pack, Action, spec.actions, existing_actions, "action")
     plan.notes += action_notes
     restamp = (
         rows.stale_stamps(spec.workflows, plan.workflows, existing, UNCHANGED),
