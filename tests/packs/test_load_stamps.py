@@ -109,6 +109,36 @@ def test_editing_one_graph_file_validates_and_writes_only_that_workflow(pack, va
     assert load_counting_writes(pack)[1] == []  # stamped anew with the update
 
 
+def reads_of(queries, table: str) -> list[str]:
+    return [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith("SELECT") and f'FROM "{table}"' in q["sql"]
+    ]
+
+
+def test_a_reload_reads_in_full_only_the_edited_workflow_and_no_ownership(pack):
+    text = (pack.path / "workflows/nightly.yaml").read_text()
+    pack.write("workflows/nightly.yaml", text.replace("Standalone nightly", "Edited nightly"))
+    with CaptureQueriesContext(connection) as queries:
+        load(pack)
+    workflow_reads = reads_of(queries, "workflows_workflow")
+    # the stamps, the light rows, then the one edited row in full (by ref, on both engines)
+    assert len(workflow_reads) == 3
+    full = [sql for sql in workflow_reads if '"definition"' in sql]
+    assert len(full) == 1 and '"ref" IN (' in full[0] and "'demo.nightly'" in full[0]
+    # Every ref on disk is already the pack's: nobody else can own it, so no query asks.
+    with CaptureQueriesContext(connection) as queries:
+        load(pack)
+    assert not [
+        sql for sql in reads_of(queries, "workflows_workflow") if "packs_pack" in sql and " IN (" in sql
+    ]
+    assert len(reads_of(queries, "workflows_workflow")) == 2
+    # the light rows, then the runner action (compared in full on every load)
+    action_reads = reads_of(queries, "actions_action")
+    assert len(action_reads) == 2 and "'demo.ping'" in action_reads[1]
+
+
 def test_editing_an_action_file_updates_its_workflow_and_its_action(pack, validations):
     text = (pack.path / "actions/restart.yaml").read_text()
     pack.write("actions/restart.yaml", text.replace("label: Restart", "label: Restart now"))
