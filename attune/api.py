@@ -196,7 +196,15 @@ class ErrorSerializer(serializers.Serializer):
 class JsonFallbackNegotiation(DefaultContentNegotiation):
     """Answer JSON even when the Accept header asks for something else (never a 406)."""
 
+    # Accept values every renderer list here answers with its first renderer unchanged (an
+    # Accept with parameters, such as `; indent=4`, goes through DRF for them to apply).
+    PLAIN_ACCEPTS = frozenset({"", "*/*", "application/json"})
+
     def select_renderer(self, request, renderers, format_suffix=None):
+        # One renderer and nothing to choose: DRF's parsing of Accept is a tenth of a list
+        # request's own time (bench/list_workflows.py). `?format=` falls back to it anyway.
+        if len(renderers) == 1 and request.META.get("HTTP_ACCEPT", "").strip() in self.PLAIN_ACCEPTS:
+            return renderers[0], renderers[0].media_type
         try:
             return super().select_renderer(request, renderers, format_suffix)
         except exceptions.NotAcceptable:

@@ -52,6 +52,10 @@ class ActionModelPermissions(DjangoModelPermissions):
 
     def has_permission(self, request, view):
         required = getattr(view, "action_permissions", {}).get(getattr(view, "action", None))
+        if required is None and not self.perms_map.get(request.method, True):
+            # A method needing no model permission (GET, HEAD, OPTIONS) needs only a user:
+            # no queryset to build for its model.
+            return bool(request.user and request.user.is_authenticated)
         if required is None:
             return super().has_permission(request, view)
         return bool(request.user and request.user.is_authenticated and request.user.has_perms(required))

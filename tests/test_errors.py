@@ -78,6 +78,22 @@ def test_html_accept_header_still_gets_json(api_client):
     assert response["Content-Type"] == "application/json"
 
 
+@pytest.mark.parametrize("accept", [None, "*/*", "application/json", " application/json ", "text/html"])
+def test_every_plain_accept_gets_the_same_compact_json(api_client, accept):
+    headers = {} if accept is None else {"HTTP_ACCEPT": accept}
+    response = api_client.get("/api/v1/workflows", **headers)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert response.content.startswith(b'{"items":[')
+
+
+def test_an_accept_with_parameters_is_still_negotiated(api_client):
+    # DRF's JSON renderer applies `indent`: the fast path must not swallow it.
+    response = api_client.get("/api/v1/workflows", HTTP_ACCEPT="application/json; indent=2")
+    assert response.status_code == 200
+    assert response.content.startswith(b'{\n  "items": [')
+
+
 def test_unhandled_exception_is_an_enveloped_500_without_a_trace(api_client, monkeypatch, caplog):
     def explode(self, request, *args, **kwargs):
         raise RuntimeError("secret internals")
