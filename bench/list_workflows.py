@@ -158,29 +158,22 @@ def describe_environment(args: argparse.Namespace, pairs: list[Pair]) -> list[st
 
 def make_pairs(token: str, ref: str) -> list[Pair]:
     auth = {"Authorization": f"Bearer {token}"}
-    listing = f"page_size={PAGE_SIZE}"
+    listing = f"?page_size={PAGE_SIZE}"
+    # (figure, target ratio, what follows each path, rows per page); the floor needs no token.
+    figures = [
+        ("list", 0.8, listing, PAGE_SIZE),
+        ("list, no count", 0.8, f"{listing}&include_total=false", PAGE_SIZE),
+        ("detail", 0.7, f"/{ref}", None),
+    ]
     return [
         Pair(
-            "list",
-            0.8,
-            Target("api", f"/api/v1/workflows?{listing}", auth),
-            Target("floor", f"/bench/floor?{listing}", {}),
-            PAGE_SIZE,
-        ),
-        Pair(
-            "list, no count",
-            0.8,
-            Target("api", f"/api/v1/workflows?{listing}&include_total=false", auth),
-            Target("floor", f"/bench/floor?{listing}&include_total=false", {}),
-            PAGE_SIZE,
-        ),
-        Pair(
-            "detail",
-            0.7,
-            Target("api", f"/api/v1/workflows/{ref}", auth),
-            Target("floor", f"/bench/floor/{ref}", {}),
-            None,
-        ),
+            name,
+            target,
+            Target("api", f"/api/v1/workflows{tail}", auth),
+            Target("floor", f"/bench/floor{tail}", {}),
+            rows,
+        )
+        for name, target, tail, rows in figures
     ]
 
 
