@@ -46,13 +46,14 @@ def read_regular_file(path: str, max_bytes: int) -> bytes:
             raise NotRegularFile
         if info.st_size > max_bytes:
             raise FileTooLarge(info.st_size)
-        chunks = []
-        remaining = max_bytes + 1  # one byte past the limit: a file that grew is still refused
-        while chunk := os.read(fd, min(remaining, max(info.st_size, 1 << 16))):
+        # Up to one byte past the limit, so a file that grew since fstat is still refused;
+        # each read asks for the stated size (plus the byte that finds EOF), not the limit.
+        chunks, size = [], 0
+        while size <= max_bytes and (chunk := os.read(fd, min(max_bytes + 1 - size, info.st_size + 1))):
             chunks.append(chunk)
-            remaining -= len(chunk)
-            if remaining <= 0:
-                raise FileTooLarge(sum(map(len, chunks)))
+            size += len(chunk)
+        if size > max_bytes:
+            raise FileTooLarge(size)
         return b"".join(chunks)
     finally:
         os.close(fd)

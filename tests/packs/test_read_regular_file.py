@@ -25,6 +25,26 @@ def test_a_file_over_the_limit_is_refused_with_its_size(tmp_path):
     assert caught.value.size == 11
 
 
+def test_a_file_at_the_limit_is_read_and_one_that_grew_past_it_is_refused(tmp_path, monkeypatch):
+    path = tmp_path / "edge.yaml"
+    path.write_bytes(b"x" * 10)
+    assert read_regular_file(str(path), 10) == b"x" * 10
+    # fstat saw 4 bytes, then the file grew to 12 before it was read.
+    small = tmp_path / "small.yaml"
+    small.write_bytes(b"x" * 4)
+    real_fstat = os.fstat
+
+    def stale_fstat(fd):
+        info = real_fstat(fd)
+        small.write_bytes(b"x" * 12)
+        return info
+
+    monkeypatch.setattr(os, "fstat", stale_fstat)
+    with pytest.raises(FileTooLarge) as caught:
+        read_regular_file(str(small), 10)
+    assert caught.value.size == 11  # read stops one byte past the limit
+
+
 def test_a_symlink_is_not_followed_even_to_a_regular_file(tmp_path):
     target = tmp_path / "target.yaml"
     target.write_text("a: 1\n")
