@@ -5,6 +5,7 @@ The tests are skipped, with the reason, only when the browser or its driver is a
 var/screenshots/<test>-<step>.png (git-ignored; CI keeps them as artefacts).
 """
 
+import os
 import re
 import shutil
 import tempfile
@@ -48,6 +49,9 @@ def missing_browser() -> str:
 
 def pytest_collection_modifyitems(config, items):
     reason = missing_browser()
+    if reason and os.environ.get("ATTUNE_REQUIRE_BROWSER"):
+        # CI installs the browser: there, its absence fails the run instead of skipping.
+        raise pytest.UsageError(reason)
     if reason:
         for item in items:
             if "tests/browser/" in str(item.fspath).replace("\\", "/"):
